@@ -1,0 +1,58 @@
+# The two commands of the README: `make reproduce` and `make test`.
+# Each bootstraps .venv on a fresh machine: the pinned CPU torch first (so pip never
+# resolves a multi-GB CUDA build), then the package with its dev extras.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+TORCH ?= torch==2.13.0
+BIN := $(abspath $(VENV))/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv test reproduce check-export check-readme nbtest pytest readme
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q $(TORCH)
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+# README.md is rendered from nbs/index.ipynb (hidden cells left out).
+define render_readme
+	$(BIN)/jupyter nbconvert --log-level=ERROR --to markdown \
+	  --RegexRemovePreprocessor.patterns='["^#\\|\\s*hide"]' \
+	  --output-dir $(1) --output README nbs/index.ipynb
+endef
+
+readme: venv
+	$(call render_readme,.)
+
+# (a) medvlm/ is exactly what the notebooks export and (b) the notebooks are clean:
+# export and clean a copy, then compare it with the working tree.
+check-export: venv
+	@tmp=$$(mktemp -d) && cp -r pyproject.toml settings.ini nbs medvlm $$tmp/ && \
+	(cd $$tmp && $(BIN)/nbdev-export && $(BIN)/nbdev-clean) >/dev/null && \
+	{ diff -r -x __pycache__ medvlm $$tmp/medvlm || { echo "medvlm/ is not what nbs/ export: run nbdev-export and commit"; exit 1; }; } && \
+	{ diff -r -x __pycache__ -x .ipynb_checkpoints -q nbs $$tmp/nbs || { echo "notebooks are not clean: run nbdev-clean"; exit 1; }; } && \
+	rm -rf $$tmp && echo "library and notebooks in sync"
+
+check-readme: venv
+	@tmp=$$(mktemp -d) && $(call render_readme,$$tmp) && \
+	{ diff -q README.md $$tmp/README.md || { echo "README.md is stale: run make readme"; exit 1; }; } && \
+	rm -rf $$tmp && echo "README.md in sync"
+
+# (c) every notebook runs top to bottom (slow and gpu cells skipped).
+nbtest: venv
+	cd nbs && $(BIN)/nbdev-test --n_workers 2
+
+# (d) cross-module and CLI tests.
+pytest: venv
+	$(BIN)/pytest -q tests
+
+test: check-export check-readme nbtest pytest
+
+# Until `medvlm reproduce` lands this runs what exists: validate every configured dataset root.
+reproduce: venv
+	$(BIN)/medvlm data summary all
