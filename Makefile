@@ -45,7 +45,7 @@ check-readme: venv
 
 # (c) every notebook runs top to bottom (slow and gpu cells skipped).
 nbtest: venv
-	cd nbs && $(BIN)/nbdev-test --n_workers 2
+	cd nbs && $(BIN)/nbdev-test --n-workers 2
 
 # (d) cross-module and CLI tests.
 pytest: venv
