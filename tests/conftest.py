@@ -1,0 +1,67 @@
+"""Shared fixtures for the loader and CLI tests: fixture paths, fresh copies to break, and two ways to run `medvlm`."""
+import os, shutil, subprocess, sys, traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO/'tests'/'fixtures'
+MEDVLM = Path(sys.executable).parent/'medvlm'
+
+
+@dataclass
+class CliResult:
+    "What one `medvlm` invocation left behind."
+    rc: object
+    out: str
+    err: str
+
+
+def clean_env(**extra) -> dict:
+    "The current environment without any MEDVLM_* variable, plus `extra`."
+    env = {k: v for k, v in os.environ.items() if not k.startswith('MEDVLM_')}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(autouse=True)
+def _no_medvlm_env(monkeypatch):
+    "Tests start without MEDVLM_* variables from the caller's shell (MEDVLM_DEBUG would re-raise errors)."
+    for key in [k for k in os.environ if k.startswith('MEDVLM_')]: monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def fresh_copy(tmp_path):
+    "fresh_copy('wbcatt') -> a private copy of tests/fixtures/wbcatt under tmp_path, safe to break."
+    def copy(name:str) -> Path:
+        target = tmp_path/'copies'/name
+        shutil.copytree(FIXTURES/name, target)
+        return target
+    return copy
+
+
+@pytest.fixture
+def cli(capsys):
+    "cli(argv) runs `medvlm.cli.main(argv)` in this process; an escaping exception is reported like a traceback."
+    from medvlm.cli import main
+    def run(argv:list) -> CliResult:
+        capsys.readouterr()
+        try: rc = main([str(a) for a in argv])
+        except SystemExit as e: rc = e.code
+        except Exception:
+            captured = capsys.readouterr()
+            return CliResult('raised', captured.out, captured.err + traceback.format_exc())
+        captured = capsys.readouterr()
+        return CliResult(rc, captured.out, captured.err)
+    return run
+
+
+@pytest.fixture
+def medvlm_cmd():
+    "medvlm_cmd(argv, env=None, cwd=REPO) runs the installed `medvlm` console script in a subprocess."
+    def run(argv:list, env:dict|None=None, cwd:Path=REPO) -> CliResult:
+        proc = subprocess.run([str(MEDVLM), *map(str, argv)], capture_output=True, text=True,
+                              env=env if env is not None else clean_env(), cwd=cwd, timeout=120)
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+    return run
