@@ -53,6 +53,9 @@ pytest: venv
 
 test: check-export check-readme nbtest pytest
 
-# Until `medvlm reproduce` lands this runs what exists: validate every configured dataset root.
+# Until `medvlm reproduce` lands this runs what exists: write the mini-world, pretrain the tiny base (cached),
+# then validate every dataset root.
 reproduce: venv
+	$(BIN)/medvlm synth all --preset default
+	$(BIN)/medvlm pretrain --preset default
 	$(BIN)/medvlm data summary all
