@@ -7,7 +7,7 @@ import argparse, json, tempfile, time
 from pathlib import Path
 
 import torch
-from transformers import Trainer, TrainingArguments
+from transformers import AutoModelForImageTextToText, Trainer, TrainingArguments
 
 from medvlm.collate import ChatCollator
 from medvlm.model import load_model, is_linear
@@ -88,11 +88,9 @@ def main():
           f'ratio {best["medvlm"] / best["trainer"]:.2f}x (goal >= 1.0x)')
 
     print('# weight memory of the decoder linear layers')
-    sizes = {}
-    for label, adapter in (('fp32', 'lora'), ('nf4', 'qlora')):
-        loaded, _ = load_model(work/'base', adapter, device='cpu')
-        sizes[label] = linear_weight_bytes(loaded)
-    sizes['bf16'] = sizes['fp32'] / 2             # same tensors at 2 bytes per weight
+    sizes = {'fp32': linear_weight_bytes(load_model(work/'base', 'lora', device='cpu')[0]),
+             'bf16': linear_weight_bytes(AutoModelForImageTextToText.from_pretrained(work/'base', dtype=torch.bfloat16)),
+             'nf4': linear_weight_bytes(load_model(work/'base', 'qlora', device='cpu')[0])}
     for label, size in sizes.items(): print(f'  {label:5s} {size / 1024:9.1f} KiB')
     print(f'nf4 / bf16 = {sizes["nf4"] / sizes["bf16"]:.3f} (goal <= 0.35), nf4 / fp32 = {sizes["nf4"] / sizes["fp32"]:.3f}')
     print(json.dumps({'samples_per_s': best, 'throughput_ratio': round(best['medvlm'] / best['trainer'], 3),

@@ -72,3 +72,13 @@ def test_qlora_adapter_loads_with_plain_peft(base, tmp_path):
 def test_unknown_adapter_is_an_error(base):
     with pytest.raises(ValueError, match='unknown adapter'):
         load_model(base, 'int3', device='cpu')
+
+
+def test_same_seed_gives_the_same_checkpoint(base, tmp_path):
+    "Determinism on the CPU: pretraining again with the seed writes identical weights (and `--force` really retrains)."
+    from safetensors.torch import load_file
+    from medvlm.cli import main
+    again = tmp_path/'again'
+    assert main(['pretrain', '--preset', 'test', '--data', str(base.parent/'generic'), '--out', str(again), '--force']) == 0
+    first, second = load_file(base/'model.safetensors'), load_file(again/'model.safetensors')
+    assert first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first)
