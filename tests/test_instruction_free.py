@@ -89,10 +89,10 @@ def test_evaluate_command_reads_a_saved_run(world, tmp_path, cli):
 
 
 def test_two_cpu_processes_split_the_batches(world, tmp_path):
-    "`accelerate launch` with two CPU processes: each sees half the batches, the main process writes the run."
+    "`accelerate launch` with two processes (CPU, gloo, as no GPU is here): each sees half the batches, the main one writes."
     one = tmp_path/'one'
     assert tune(world, one, 'wbcatt', 'handcrafted', '--lora') == 0
-    command = [str(Path(sys.executable).parent/'accelerate'), 'launch', '--cpu', '--num_processes', '2', '--num_machines', '1',
+    command = [str(Path(sys.executable).parent/'accelerate'), 'launch', '--multi_gpu', '--num_processes', '2', '--num_machines', '1',
                '--mixed_precision', 'no', '--dynamo_backend', 'no', str(Path(sys.executable).parent/'medvlm'),
                'tune', '--benchmark', 'wbcatt', '--method', 'handcrafted', '--model', str(world/'base'),
                '--data-root', str(world/'wbcatt'), '--preset', 'test', '--lora', '--out', str(tmp_path/'two')]
