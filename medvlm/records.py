@@ -14,7 +14,7 @@ from PIL import Image
 # %% auto #0
 __all__ = ['ImageSource', 'ANSWER_TYPES', 'IMAGE_TOKEN', 'DOMAINS', 'DataError', 'load_image', 'ImageRecord', 'MCQItem',
            'VQAItem', 'Turn', 'Conversation', 'conversation_problems', 'read_json', 'write_text_atomic',
-           'write_json_atomic', 'read_llava_json', 'write_llava_json', 'FigureCaption']
+           'write_json_atomic', 'read_jsonl', 'write_jsonl', 'read_llava_json', 'write_llava_json', 'FigureCaption']
 
 # %% ../nbs/01_records.ipynb #04df4621
 class DataError(ValueError):
@@ -164,6 +164,24 @@ def write_text_atomic(path:Path|str, text:str) -> Path:
 def write_json_atomic(path:Path|str, obj, indent:int|None=2) -> Path:
     "Write `obj` as JSON to `path` atomically."
     return write_text_atomic(path, json.dumps(obj, indent=indent, ensure_ascii=False) + '\n')
+
+# %% ../nbs/01_records.ipynb #34112658
+def read_jsonl(path:Path|str, required:tuple=()) -> list:
+    "The objects of JSON-lines file `path` (blank lines skipped), each checked for `required` fields."
+    path, records = Path(path), []
+    if not path.is_file(): raise DataError(path, 'file not found')
+    for n, line in enumerate(path.read_text(encoding='utf-8').splitlines(), 1):
+        if not line.strip(): continue
+        try: record = json.loads(line)
+        except json.JSONDecodeError as e: raise DataError(path, f'not valid JSON ({e.msg})', f'line {n}') from None
+        if not isinstance(record, dict): raise DataError(path, 'expected a JSON object', f'line {n}')
+        if missing := [k for k in required if k not in record]: raise DataError(path, 'missing', f'line {n}', missing[0])
+        records.append(record)
+    return records
+
+def write_jsonl(records:list, path:Path|str) -> Path:
+    "Write `records` as JSON lines, atomically."
+    return write_text_atomic(path, ''.join(json.dumps(r, ensure_ascii=False) + '\n' for r in records))
 
 # %% ../nbs/01_records.ipynb #cd011415
 def _conversation_from_json(record:dict) -> Conversation:
