@@ -13,8 +13,9 @@ from .benchmarks import ChexpertPolicy, POLICY_CHOICES
 from .datasets import LOADERS, load_dataset, summarize
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'data_summary', 'add_data_commands', 'synth', 'add_synth_command', 'pretrain_command',
-           'add_pretrain_command', 'tune_command', 'evaluate_command', 'add_tune_commands', 'build_parser', 'main']
+__all__ = ['VITAL_COMMANDS', 'USER_ERRORS', 'data_summary', 'add_data_commands', 'synth', 'add_synth_command', 'pretrain_command',
+           'add_pretrain_command', 'tune_command', 'evaluate_command', 'add_tune_commands', 'vital_command',
+           'add_vital_commands', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #c1ba4b60
 def _loader_options(args) -> dict:
@@ -145,13 +146,95 @@ def add_tune_commands(commands):
     again.add_argument('--device', help="cpu, cuda, cuda:1, mps or auto (default: the settings')")
     again.set_defaults(run=evaluate_command)
 
-# %% ../nbs/90_cli.ipynb #4f73cc88
+# %% ../nbs/90_cli.ipynb #ab5245f0
+VITAL_COMMANDS = ('run', 'generate', 'select', 'tune', 'evaluate', 'summary')
+
+def _vital_study(args, settings):
+    "The `Study` the command line asks for."
+    from dataclasses import replace
+    from medvlm.vital import VITAL_SETS, get_vital_preset, make_study
+    preset = get_vital_preset(args.preset)
+    if args.adapter: preset = replace(preset, tune=replace(preset.tune, adapter=args.adapter))
+    if args.rounds: preset = replace(preset, rounds=args.rounds)
+    roots = {name: (args.data_root/name if args.data_root else settings.data_root(name)) for name in VITAL_SETS}
+    study = args.out or settings.runs_dir/('vital' if args.preset == 'default' else f'vital-{args.preset}')
+    backend = None
+    if settings.generate.get('backend', 'offline') != 'offline':
+        from medvlm.generate_backends import backend_from_settings
+        backend = backend_from_settings(settings)
+    encoders = None
+    if args.biomedclip and args.vital_command in ('run', 'select'):
+        from medvlm.select import biomedclip_encoders
+        encoders = biomedclip_encoders(args.biomedclip)
+    options = dict(device=args.device or settings.device, backend=backend, encoders=encoders, progress=True,
+                   demonstrations=args.demonstrations, clinician_pairs=args.clinician, held_out_pairs=args.held_out,
+                   model_scores=args.model_scores, questions=args.questions)
+    return make_study(study, preset, roots, args.model or settings.model, settings.seed if args.seed is None else args.seed, **options)
+
+def vital_command(args) -> int:
+    from medvlm import vital
+    settings = _settings(args)
+    args.vital_command = getattr(args, 'vital_command', None) or 'run'
+    study = _vital_study(args, settings)
+    arms = args.arm or vital.arm_names(study.preset)
+    if unknown := [a for a in arms if a not in vital.arm_names(study.preset)]:
+        raise ValueError(f"unknown arm {unknown[0]!r}; this study's arms: {', '.join(vital.arm_names(study.preset))}")
+    log = lambda line: print(f'medvlm vital: {line}', file=sys.stderr)
+    stage, result = args.vital_command, {'out': str(study.out)}
+    if stage in ('run', 'generate'):
+        result['generate'] = vital.generate_stage(study); log(f"generate: {result['generate']}")
+    if stage in ('run', 'select'):
+        result['select'] = {w: {'held_out': m['held_out'], 'selected': m['selected']} for w, m in vital.select_stage(study).items()}
+        log(f"select: {', '.join(result['select'])}")
+    if stage in ('run', 'tune', 'evaluate'):
+        asked = vital.study_questions(study) if stage != 'tune' else None
+        for arm in arms:
+            vital.run_arm(study, arm, evaluate=stage != 'tune', tuned_only=stage == 'evaluate', asked=asked)
+            log(f"{arm}: {'tuned' if stage == 'tune' else 'done'}")
+        if stage == 'tune': result['tuned'] = arms
+    if stage in ('run', 'evaluate', 'summary'):
+        summary = vital.summarize(study)
+        result |= {'table': vital.comparison_records(summary), 'missing': summary['missing']}
+    print(json.dumps(result, indent=2))
+    return 0
+
+def _vital_options(parser, suppress:bool=False):
+    "The options every `vital` command takes (on subcommands without defaults, so that they do not override the parent's)."
+    d = (lambda value: argparse.SUPPRESS) if suppress else (lambda value: value)
+    parser.add_argument('--preset', default=d('default'), choices=['test', 'default', 'paper'], help='study size (default: default)')
+    parser.add_argument('--out', type=Path, default=d(None), help='study folder (default: <runs>/vital, or <runs>/vital-<preset>)')
+    parser.add_argument('--data-root', type=Path, default=d(None), help='folder holding pmc/, vqa-rad/, slake/, pathvqa/ (default: the settings\' roots)')
+    parser.add_argument('--model', default=d(None), help="base VLM: hub id or checkpoint folder (default: the settings' model)")
+    parser.add_argument('--seed', type=int, default=d(None), help="random seed (default: the settings' seed)")
+    parser.add_argument('--device', default=d(None), help="cpu, cuda, cuda:1, mps or auto (default: the settings')")
+    kind = parser.add_mutually_exclusive_group()
+    for flag in ('qlora', 'lora', 'full'):
+        kind.add_argument(f'--{flag}', dest='adapter', action='store_const', const=flag, default=d(None), help=f'tune with {flag} (default: qlora)')
+    parser.add_argument('--rounds', choices=['first', 'all'], default=d(None), help="text the selector scores: the reference's first round, or all (the presets')")
+    parser.add_argument('--arm', action='append', default=d(None), help='only this arm (repeatable): base, all, random, selected-w<w>')
+    parser.add_argument('--demonstrations', type=Path, default=d(None), help='clinician demonstrations, JSON (default: from the ground truth)')
+    parser.add_argument('--clinician', type=Path, default=d(None), help='clinician pairs, JSON (default: the mini-world oracle)')
+    parser.add_argument('--held-out', type=Path, default=d(None), help='held-out clinician pairs, JSON')
+    parser.add_argument('--model-scores', type=Path, default=d(None), help="a model judge's 0-10 scores, JSON (with --clinician)")
+    parser.add_argument('--questions', type=Path, default=d(None), help='chat questions, LLaVA-Med JSONL (default: about held-out figures)')
+    parser.add_argument('--biomedclip', type=Path, default=d(None), help="BiomedCLIP weights for the selector (default: the model's vision tower and MiniLM)")
+
+def add_vital_commands(commands):
+    vital = commands.add_parser('vital', help='BioMed-VITAL: generate, select, tune, evaluate and compare')
+    _vital_options(vital)
+    vital.set_defaults(run=vital_command, vital_command=None)
+    stages = vital.add_subparsers(dest='vital_command', metavar='STAGE', required=False)
+    helps = {'run': 'every stage (the default)', 'generate': 'stage 1: conversations and chat questions', 'select': 'stage 2 for every w',
+             'tune': 'tune the arms', 'evaluate': 'evaluate tuned arms, then summarize', 'summary': 'compare the finished arms'}
+    for name in VITAL_COMMANDS: _vital_options(stages.add_parser(name, help=helps[name]), suppress=True)
+
+# %% ../nbs/90_cli.ipynb #25cc42ef
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog='medvlm', description='Adapt vision-language models to medicine, reproducibly.')
     parser.add_argument('--settings', type=Path, help='settings file (default: $MEDVLM_SETTINGS or the nearest settings.ini)')
     parser.add_argument('--set', action='append', metavar='SECTION.KEY=VALUE', help='override one setting (repeatable)')
     commands = parser.add_subparsers(dest='command', required=True)
-    for add in (add_data_commands, add_synth_command, add_pretrain_command, add_tune_commands): add(commands)
+    for add in (add_data_commands, add_synth_command, add_pretrain_command, add_tune_commands, add_vital_commands): add(commands)
     return parser
 
 # %% ../nbs/90_cli.ipynb #2579ac15

@@ -51,7 +51,7 @@ def get_select_preset(name:str, **changes) -> SelectConfig:
     if name not in SELECT_PRESETS: raise ValueError(f"unknown selection preset {name!r}; known: {', '.join(SELECT_PRESETS)}")
     return replace(SELECT_PRESETS[name], **changes)
 
-# %% ../nbs/32_select.ipynb #77b62fc8
+# %% ../nbs/32_select.ipynb #b5b1b591
 class Encoder:
     "A frozen encoder of images (paths) or texts. Subclasses set `modality` and implement `identity` and `encode`."
     modality = 'text'                # 'image' or 'text'
@@ -103,13 +103,14 @@ class MiniLMEncoder(Encoder):
 
     @torch.no_grad()
     def encode(self, items:list) -> np.ndarray:
-        out = []
+        order, out = sorted(range(len(items)), key=lambda i: len(items[i])), []      # similar lengths batched: little padding
         for i in range(0, len(items), self.batch_size):
-            batch = self.tokenizer(items[i:i + self.batch_size], padding=True, truncation=True, max_length=self.max_length, return_tensors='pt')
+            batch = self.tokenizer([items[j] for j in order[i:i + self.batch_size]], padding=True, truncation=True,
+                                   max_length=self.max_length, return_tensors='pt')
             mask = batch['attention_mask'].unsqueeze(-1).float()
             mean = (self.model(**batch).last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             out.append(F.normalize(mean, dim=-1).numpy())
-        return np.concatenate(out)
+        return np.concatenate(out)[np.argsort(order)]
 
 # %% ../nbs/32_select.ipynb #7ca8690d
 class OpenCLIPEncoder(Encoder):
