@@ -27,7 +27,7 @@ __all__ = ['VITAL_PRESETS', 'VITAL_SETS', 'VitalPreset', 'get_vital_preset', 'se
            'run_arm', 'arm_row', 'versus_all', 'summarize', 'comparison_table', 'comparison_records', 'make_study',
            'run_vital']
 
-# %% ../nbs/37_vital.ipynb #c140ab69
+# %% ../nbs/37_vital.ipynb #3d932598
 @dataclass
 class VitalPreset:
     "One size of the BioMed-VITAL study: data, selection, tuning and evaluation."
@@ -48,8 +48,8 @@ class VitalPreset:
 VITAL_PRESETS = {
     'paper': VitalPreset('paper', select_preset='paper'),
     'default': VitalPreset('default', corpus=300, weights=(1, 400), select={'model_pairs': 3000}, held_out_pairs=100,
-                           tune=InstructConfig(epochs=2, lr=1e-3, batch_size=16, checkpoint_every=20),
-                           eval=EvalConfig(max_vqa=60, max_chat=50, vqa_tokens=24, chat_tokens=48)),
+                           tune=InstructConfig(adapter='full', epochs=3, lr=3e-3, batch_size=16, checkpoint_every=20),
+                           eval=EvalConfig(max_vqa=150, vqa_tokens=24, chat_tokens=48)),
     'test': VitalPreset('test', weights=(1, 400), chat_figures=1, select_preset='test', select={'clinician_pairs': 20}, held_out_pairs=20,
                         tune=InstructConfig(epochs=1, lr=1e-3, batch_size=8, checkpoint_every=2),
                         eval=EvalConfig(max_vqa=6, max_chat=10, vqa_tokens=8, chat_tokens=8)),
@@ -72,7 +72,7 @@ def arm_names(preset:VitalPreset) -> list:
     "The arms of a study, in the order the table shows them."
     return ['base'] * preset.base_arm + ['all', 'random'] + [f'selected-{weight_name(w)}' for w in preset.weights]
 
-# %% ../nbs/37_vital.ipynb #5e01622a
+# %% ../nbs/37_vital.ipynb #56f32e64
 VITAL_SETS = ('pmc', 'vqa-rad', 'slake', 'pathvqa')
 
 @dataclass
@@ -85,7 +85,7 @@ class Study:
     seed: int = 0
     device: str = 'auto'
     backend: object = None           # stage 1's writer (`medvlm.generate.Backend`); None: offline, from the ground truth
-    judge: object = None             # the chat judge; None: the offline judge, from the ground truth
+    judge: object = None             # the chat judge; None: the offline judge, from the ground truth (without one, the writer)
     encoders: tuple|None = None      # the selector's (image, text) encoders; None: the base's vision tower and MiniLM
     demonstrations: Path|None = None # clinician demonstrations (JSON list); None: error-free ones from the ground truth
     clinician_pairs: Path|None = None    # the three preference files; None: the mini-world's oracle and noisy judge
@@ -217,10 +217,12 @@ def flawed_share(conversations:list) -> float|None:
     if not conversations or any(i is None for i in injected): return None
     return round(sum(bool(i) for i in injected) / len(conversations), 4)
 
-# %% ../nbs/37_vital.ipynb #25956df5
+# %% ../nbs/37_vital.ipynb #a2c9385d
 def chat_judge(study:Study, questions:list):
-    "The chat judge: the study's, or the offline judge of the corpus's ground truth."
-    return study.judge or OfflineJudge(study.truths(), questions)
+    "The chat judge: the study's; else the offline judge, when the corpus has a ground truth; else the writer's backend."
+    if study.judge: return study.judge
+    if study.backend and not (study.pmc/GROUND_TRUTH).is_file(): return study.backend
+    return OfflineJudge(study.truths(), questions)
 
 def study_questions(study:Study) -> tuple:
     "(VQA items by set, chat questions) every arm is asked."
