@@ -65,3 +65,12 @@ def medvlm_cmd():
                               env=env if env is not None else clean_env(), cwd=cwd, timeout=120)
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
     return run
+
+
+def synthetic_world_with_base(work:Path, sets:list) -> Path:
+    "The synthetic `sets` and a tiny base pretrained on the generic world (`work/base`), all at the test preset."
+    from medvlm.cli import main
+    for name in [*sets, 'generic']:
+        assert main(['synth', name, '--out', str(work), '--preset', 'test']) == 0
+    assert main(['pretrain', '--preset', 'test', '--data', str(work/'generic'), '--out', str(work/'base')]) == 0
+    return work

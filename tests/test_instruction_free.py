@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import synthetic_world_with_base
 from medvlm.cli import main
 from medvlm.instruction_free import run_instruction_free
 from medvlm.train import Callback
@@ -16,11 +17,7 @@ METHODS = ['zero-shot', 'handcrafted', 'empty', 'proxy', 'proxy-rs']
 @pytest.fixture(scope='module')
 def world(tmp_path_factory):
     "The four MCQ benchmarks and a tiny base pretrained on the generic world, all at the test preset."
-    work = tmp_path_factory.mktemp('instruction_free')
-    for name in [*BENCHMARKS, 'generic']:
-        assert main(['synth', name, '--out', str(work), '--preset', 'test']) == 0
-    assert main(['pretrain', '--preset', 'test', '--data', str(work/'generic'), '--out', str(work/'base')]) == 0
-    return work
+    return synthetic_world_with_base(tmp_path_factory.mktemp('instruction_free'), BENCHMARKS)
 
 
 def tune(world, out, benchmark='wbcatt', method='proxy-rs', *extra):

@@ -5,6 +5,7 @@ import json, shutil, time
 import pytest
 import torch
 
+from conftest import synthetic_world_with_base
 from medvlm.cli import main
 from medvlm.vital import arm_names, get_vital_preset
 
@@ -24,11 +25,7 @@ def one_thread():
 @pytest.fixture(scope='module')
 def world(tmp_path_factory):
     "The corpus, the three VQA sets and a tiny base pretrained on the generic world, all at the test preset."
-    work = tmp_path_factory.mktemp('vital')
-    for name in [*SETS, 'generic']:
-        assert main(['synth', name, '--out', str(work), '--preset', 'test']) == 0
-    assert main(['pretrain', '--preset', 'test', '--data', str(work/'generic'), '--out', str(work/'base')]) == 0
-    return work
+    return synthetic_world_with_base(tmp_path_factory.mktemp('vital'), SETS)
 
 
 def vital(world, out, *extra):
