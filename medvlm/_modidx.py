@@ -98,7 +98,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'medvlm.evaluate.mcq_metrics': ('evaluate.html#mcq_metrics', 'medvlm/evaluate.py'),
                                  'medvlm.evaluate.mcq_option_scores': ('evaluate.html#mcq_option_scores', 'medvlm/evaluate.py'),
                                  'medvlm.evaluate.model_inputs': ('evaluate.html#model_inputs', 'medvlm/evaluate.py'),
-                                 'medvlm.evaluate.option_token_ids': ('evaluate.html#option_token_ids', 'medvlm/evaluate.py'),
+                                 'medvlm.evaluate.option_tokens': ('evaluate.html#option_tokens', 'medvlm/evaluate.py'),
                                  'medvlm.evaluate.read_run_metrics': ('evaluate.html#read_run_metrics', 'medvlm/evaluate.py'),
                                  'medvlm.evaluate.write_run_metrics': ('evaluate.html#write_run_metrics', 'medvlm/evaluate.py')},
             'medvlm.generate': { 'medvlm.generate.Backend': ('generate.html#backend', 'medvlm/generate.py'),
