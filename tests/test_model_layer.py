@@ -33,7 +33,7 @@ def test_checkpoint_loads_with_auto_classes_and_generates(base):
     answers = generate_answers(model, processor, [Image.new('RGB', (64, 64), 'red')], ['Describe the image.'], max_new_tokens=5)
     assert len(answers) == 1 and isinstance(answers[0], str)
     report = json.loads((base/'pretrain.json').read_text())
-    assert set(report['sanity']) == {'describe', 'mcq', 'yesno', 'open'}
+    assert set(report['sanity']) == {'describe', 'mcq', 'lookup', 'yesno', 'open'}
 
 
 @pytest.mark.parametrize('adapter', ['qlora', 'lora', 'full'])
