@@ -21,7 +21,7 @@ venv: $(STAMP)
 
 # README.md is rendered from nbs/index.ipynb (hidden cells left out).
 define render_readme
-	$(BIN)/jupyter nbconvert --log-level=ERROR --to markdown \
+	$(BIN)/jupyter nbconvert --log-level=ERROR --to markdown --TemplateExporter.exclude_input=True \
 	  --RegexRemovePreprocessor.patterns='["^#\\|\\s*hide"]' \
 	  --output-dir $(1) --output README nbs/index.ipynb
 endef
@@ -53,9 +53,10 @@ pytest: venv
 
 test: check-export check-readme nbtest pytest
 
-# Until `medvlm reproduce` lands this runs what exists: write the mini-world, pretrain the tiny base (cached),
-# then validate every dataset root.
+# The main job: mini-world, tiny base, every experiments notebook (papermill), reports/ - then the README's results
+# section, re-rendered from the report the run just wrote (nbs/index.ipynb shows reports/results.md).
 reproduce: venv
-	$(BIN)/medvlm synth all --preset default
-	$(BIN)/medvlm pretrain --preset default
-	$(BIN)/medvlm data summary all
+	$(BIN)/medvlm reproduce --preset default --workers 2
+	$(BIN)/jupyter nbconvert --log-level=ERROR --to notebook --execute --inplace nbs/index.ipynb
+	$(BIN)/nbdev-clean
+	$(call render_readme,.)

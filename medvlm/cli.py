@@ -153,12 +153,12 @@ VITAL_COMMANDS = ('run', 'generate', 'select', 'tune', 'evaluate', 'summary')
 def _vital_study(args, settings):
     "The `Study` the command line asks for."
     from dataclasses import replace
-    from medvlm.vital import VITAL_SETS, get_vital_preset, make_study
+    from medvlm.vital import VITAL_SETS, get_vital_preset, make_study, study_folder
     preset = get_vital_preset(args.preset)
     if args.adapter: preset = replace(preset, tune=replace(preset.tune, adapter=args.adapter))
     if args.rounds: preset = replace(preset, rounds=args.rounds)
     roots = {name: (args.data_root/name if args.data_root else settings.data_root(name)) for name in VITAL_SETS}
-    study = args.out or settings.runs_dir/('vital' if args.preset == 'default' else f'vital-{args.preset}')
+    study = args.out or study_folder(settings.runs_dir, args.preset)
     backend = None
     if settings.generate.get('backend', 'offline') != 'offline':
         from medvlm.generate_backends import backend_from_settings
@@ -232,10 +232,11 @@ def add_vital_commands(commands):
 # %% ../nbs/90_cli.ipynb #fa881f6e
 def report_command(args) -> int:
     from medvlm.report import render_report
+    from medvlm.vital import study_folder
     settings = _settings(args)
     runs = args.runs or settings.runs_dir
     readme = render_report(args.out or settings.reports_dir, args.instruction_free or runs/'instruction_free',
-                           args.vital or runs/'vital')
+                           args.vital or study_folder(runs))
     print(json.dumps({'report': str(readme), 'files': sorted(p.name for p in readme.parent.iterdir())}, indent=2))
     return 0
 
@@ -260,7 +261,7 @@ def reproduce_command(args) -> int:
 
 def add_reproduce_command(commands):
     command = commands.add_parser('reproduce', help='every study end to end, then the report')
-    command.add_argument('--preset', default='default', help='quick (minutes, numbers mean nothing) or default (the embedded default)')
+    command.add_argument('--preset', default='default', help='quick (minutes, numbers mean nothing), default (the embedded default) or paper (the data and model the settings name)')
     command.add_argument('--out', type=Path, help="report folder (default: the settings' reports for default, RUNS/reproduce-quick/reports for quick)")
     command.add_argument('--workers', type=int, default=1, help='notebooks run at once (each on one CPU thread when > 1)')
     command.set_defaults(run=reproduce_command)

@@ -110,7 +110,7 @@ def task_accuracy(model, processor, conversations:list, images:ImageCache, per_t
     for task, items in sorted(by_task(conversations).items()):
         items = items[:per_task]
         answers = generate_answers(model, processor, [images(c.image) for c in items], [c.turns[0].value for c in items],
-                                   max_new_tokens=40 if task == 'describe' else 8, batch_size=batch_size)
+                                   max_new_tokens=48 if task == 'describe' else 12, batch_size=batch_size)
         scores[task] = round(float(np.mean([score_answer(c, a) for c, a in zip(items, answers)])), 4)
     return scores
 

@@ -21,11 +21,11 @@ from .train import latest_checkpoint
 from .vital_tune import EvalConfig, InstructConfig, conversation_examples, evaluate_model, load_tuned, tune_model, vqa_test_items
 
 # %% auto #0
-__all__ = ['VITAL_PRESETS', 'VITAL_SETS', 'VitalPreset', 'get_vital_preset', 'select_config', 'weight_name', 'arm_names', 'Study',
-           'open_study', 'partition_figures', 'chat_question_set', 'generate_stage', 'preference_files',
-           'conversations_path', 'select_stage', 'training_set', 'flawed_share', 'chat_judge', 'study_questions',
-           'run_arm', 'arm_row', 'versus_all', 'summarize', 'comparison_table', 'comparison_records', 'make_study',
-           'run_vital']
+__all__ = ['VITAL_PRESETS', 'VITAL_SETS', 'VitalPreset', 'get_vital_preset', 'select_config', 'weight_name', 'arm_names',
+           'study_folder', 'Study', 'open_study', 'partition_figures', 'chat_question_set', 'generate_stage',
+           'preference_files', 'conversations_path', 'select_stage', 'training_set', 'flawed_share', 'chat_judge',
+           'study_questions', 'run_arm', 'arm_row', 'versus_all', 'summarize', 'comparison_table', 'comparison_records',
+           'make_study', 'run_vital']
 
 # %% ../nbs/37_vital.ipynb #e1732c5a
 @dataclass
@@ -71,6 +71,10 @@ def weight_name(w:float) -> str: return f'w{w:g}'
 def arm_names(preset:VitalPreset) -> list:
     "The arms of a study, in the order the table shows them."
     return ['base'] * preset.base_arm + ['all', 'random'] + [f'selected-{weight_name(w)}' for w in preset.weights]
+
+def study_folder(runs_dir:Path|str, preset:str='default') -> Path:
+    "The conventional folder of a study: `<runs>/vital` for the default preset, `<runs>/vital-<preset>` else."
+    return Path(runs_dir)/('vital' if preset == 'default' else f'vital-{preset}')
 
 # %% ../nbs/37_vital.ipynb #2b85a003
 VITAL_SETS = ('pmc', 'vqa-rad', 'slake', 'pathvqa')
