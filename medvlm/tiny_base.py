@@ -21,8 +21,8 @@ __all__ = ['SPECIAL_TOKENS', 'PIECES', 'CHAT_TEMPLATE', 'train_tokenizer', 'Tiny
 # %% ../nbs/20_tiny_base.ipynb #04ea9edb
 SPECIAL_TOKENS = ['<pad>', '<s>', '<unk>', '<|user|>', '<|assistant|>', '<|end|>', IMAGE_TOKEN]
 
-# an option marker "A." first, then words, numbers, punctuation; every space alone, so a word is one token wherever it stands
-PIECES = r"[A-Z]\.(?=\s|$)|[A-Za-z]+|[0-9]+|[^\sA-Za-z0-9]+|\s"
+# an option marker "A." first (the space before it alone), then words, numbers, punctuation and spaces as GPT-2 splits them
+PIECES = r"[A-Z]\.(?=\s|$)| (?=[A-Z]\.(?:\s|$))| ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+(?!\S)|\s+"
 
 def train_tokenizer(texts, vocab_size:int=512) -> PreTrainedTokenizerFast:
     "A byte-level BPE tokenizer trained on `texts`, wrapped for transformers."
