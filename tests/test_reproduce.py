@@ -1,0 +1,26 @@
+"`medvlm reproduce --preset quick --out DIR`: the whole pipeline on the test mini-world renders a complete small report."
+import json, os, subprocess, sys
+from pathlib import Path
+
+MEDVLM = str(Path(sys.executable).parent/'medvlm')
+REPORT_FILES = ['README.md', 'results.md', 'reproduce.json', 'instruction_free.md', 'instruction_free.csv',
+                'instruction_free_attributes.md', 'instruction_free_accuracy.png', 'instruction_free_attributes.png',
+                'instruction_free_curves.png', 'biomed_vital.md', 'biomed_vital.csv', 'biomed_vital_selection.md',
+                'biomed_vital_sweep.png']
+
+def test_reproduce_quick_renders_a_complete_report(tmp_path):
+    env = {**os.environ, 'MEDVLM_PATHS_RUNS': str(tmp_path/'runs'), 'OMP_NUM_THREADS': '1'}
+    out = tmp_path/'report'
+    command = [MEDVLM, 'reproduce', '--preset', 'quick', '--out', str(out), '--workers', '2']
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stderr[-3000:]
+    missing = [name for name in REPORT_FILES if not (out/name).is_file()]
+    assert not missing, missing
+    summary = json.loads((out/'reproduce.json').read_text())
+    assert summary['failed'] == [] and len(summary['jobs']) == 4 * 5 + 1, summary['failed']
+    assert all(Path(job['executed']).is_file() for job in summary['jobs'])          # every executed notebook kept
+    readme = (out/'README.md').read_text()
+    assert '`medvlm reproduce --preset quick` took' in readme and '21 done' in readme, readme
+    assert '[21/21]' in done.stderr                                                # progress: runs done / total
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)   # resumable: all skipped
+    assert again.returncode == 0 and '21 skipped' in (out/'README.md').read_text(), again.stderr[-3000:]
