@@ -591,7 +591,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'medvlm.train.Callback.state_dict': ('train.html#callback.state_dict', 'medvlm/train.py'),
                               'medvlm.train.TrainConfig': ('train.html#trainconfig', 'medvlm/train.py'),
                               'medvlm.train.epoch_batches': ('train.html#epoch_batches', 'medvlm/train.py'),
-                              'medvlm.train.example_length': ('train.html#example_length', 'medvlm/train.py'),
                               'medvlm.train.latest_checkpoint': ('train.html#latest_checkpoint', 'medvlm/train.py'),
                               'medvlm.train.load_checkpoint': ('train.html#load_checkpoint', 'medvlm/train.py'),
                               'medvlm.train.make_scheduler': ('train.html#make_scheduler', 'medvlm/train.py'),
