@@ -262,7 +262,7 @@ def reproduce_command(args) -> int:
 def add_reproduce_command(commands):
     command = commands.add_parser('reproduce', help='every study end to end, then the report')
     command.add_argument('--preset', default='default', help='quick (minutes, numbers mean nothing), default (the embedded default) or paper (the data and model the settings name)')
-    command.add_argument('--out', type=Path, help="report folder (default: the settings' reports for default, RUNS/reproduce-quick/reports for quick)")
+    command.add_argument('--out', type=Path, help="report folder (default: the settings' reports for default, RUNS/reproduce-<preset>/reports for the others)")
     command.add_argument('--workers', type=int, default=1, help='notebooks run at once (each on one CPU thread when > 1)')
     command.set_defaults(run=reproduce_command)
 

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from .records import Conversation, MCQItem, Turn, load_image, read_json
-from .benchmarks import mcq_prompt, parse_answer_letter
+from .benchmarks import letters_for, mcq_prompt, parse_answer_letter
 from .tiny_base import TinyBaseSpec, build_tiny_base, save_base
 from .collate import ChatCollator, ChatExample, generate_answers
 from .train import TrainConfig, Callback, train
@@ -83,7 +83,7 @@ def training_examples(conversations:list, images:ImageCache, mix:dict, count:int
 def option_lookup(mcq:Conversation) -> Conversation:
     "The MCQ conversation `mcq` with its question replaced by 'Which option says {true value}?'."
     options, answer = mcq.extra['options'], mcq.extra['answer']
-    truth = options[ord(answer) - ord('A')]
+    truth = options[letters_for(len(options)).index(answer)]
     item = MCQItem(mcq.id, mcq.image, mcq.extra['key'], f"Which option says {truth}?", options, answer)
     prompt = mcq.turns[0].value.split('\n', 1)[0] + '\n' + mcq_prompt(item)        # keep the image token line
     return replace(mcq, id=f"{mcq.id}-lookup", turns=[Turn('human', prompt), mcq.turns[1]],
@@ -97,7 +97,7 @@ def with_lookup(conversations:list) -> list:
 def score_answer(conversation, answer:str) -> float:
     "How right `answer` is for a generic-world conversation (0–1)."
     task, extra = conversation.extra['task'], conversation.extra
-    if task in ('mcq', 'lookup'): return float(parse_answer_letter(answer, [chr(65 + i) for i in range(len(extra['options']))]) == extra['answer'])
+    if task in ('mcq', 'lookup'): return float(parse_answer_letter(answer, letters_for(len(extra['options']))) == extra['answer'])
     if task == 'yesno': return float(answer.strip().lower().split(' ')[0].strip('.,') == extra['answer'])
     if task == 'open': return float(answer.strip().lower().strip('.') == extra['answer'])
     wanted = [p.strip() for p in conversation.turns[1].value.split(',')]
