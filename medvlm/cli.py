@@ -232,11 +232,11 @@ def add_vital_commands(commands):
 # %% ../nbs/90_cli.ipynb #fa881f6e
 def report_command(args) -> int:
     from medvlm.report import render_report
-    from medvlm.vital import study_folder
+    from medvlm import instruction_free, vital
     settings = _settings(args)
     runs = args.runs or settings.runs_dir
-    readme = render_report(args.out or settings.reports_dir, args.instruction_free or runs/'instruction_free',
-                           args.vital or study_folder(runs))
+    readme = render_report(args.out or settings.reports_dir, args.instruction_free or instruction_free.study_folder(runs),
+                           args.vital or vital.study_folder(runs))
     print(json.dumps({'report': str(readme), 'files': sorted(p.name for p in readme.parent.iterdir())}, indent=2))
     return 0
 

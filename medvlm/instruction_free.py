@@ -19,7 +19,8 @@ from .tune import get_tune_preset, get_method, tune
 from .evaluate import evaluate_mcq, mcq_metrics, write_run_metrics, read_run_metrics
 
 # %% auto #0
-__all__ = ['QUESTION_SEED', 'test_questions', 'run_identity', 'run_instruction_free', 'evaluate_run', 'run_folder']
+__all__ = ['QUESTION_SEED', 'test_questions', 'check_benchmark', 'run_identity', 'run_instruction_free', 'evaluate_run',
+           'study_folder', 'run_folder', 'listed', 'run_benchmark']
 
 # %% ../nbs/27_instruction_free.ipynb #38c4e598
 QUESTION_SEED = 0
@@ -30,6 +31,10 @@ def test_questions(result, limit:int|None=None) -> tuple:
     return build_mcqs(result.split('test')[:limit], seed=QUESTION_SEED, pool=pool)
 
 # %% ../nbs/27_instruction_free.ipynb #52b9f4b0
+def check_benchmark(benchmark:str):
+    if benchmark not in MCQ_BENCHMARKS:
+        raise ValueError(f"unknown benchmark {benchmark!r} for instruction-free tuning; known: {', '.join(MCQ_BENCHMARKS)}")
+
 def run_identity(benchmark, method, model, data_root, preset, adapter, seed, mode) -> dict:
     return {'benchmark': benchmark, 'method': method, 'model': str(model), 'data_root': str(data_root), 'preset': preset,
             'adapter': adapter, 'seed': seed, 'mode': mode}
@@ -38,8 +43,7 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
                          preset:str='test', adapter:str|None=None, seed:int=0, mode:str='generate',
                          device:str='auto', callbacks:list=(), progress:bool=True) -> dict|None:
     "Tune `model` on `benchmark` by `method`, evaluate on its test MCQs, write everything under `out`; the metrics."
-    if benchmark not in MCQ_BENCHMARKS:
-        raise ValueError(f"unknown benchmark {benchmark!r} for instruction-free tuning; known: {', '.join(MCQ_BENCHMARKS)}")
+    check_benchmark(benchmark)
     out, config, chosen = Path(out), get_tune_preset(preset), get_method(method)
     adapter = adapter or config.adapter
     identity = run_identity(benchmark, method, model, data_root, preset, adapter, seed, mode)
@@ -87,7 +91,42 @@ def evaluate_run(run_dir:Path|str, mode:str='loglik', device:str='auto') -> dict
     return metrics
 
 # %% ../nbs/27_instruction_free.ipynb #2bc39a46
+def study_folder(runs_dir:Path|str, preset:str='default') -> Path:
+    "Where the instruction-free runs of `preset` go."
+    return Path(runs_dir)/('instruction_free' if preset == 'default' else f'instruction_free-{preset}')
+
 def run_folder(runs_dir:Path|str, benchmark:str, method:str, seed:int, preset:str='default') -> Path:
     "The conventional folder of one instruction-free run."
-    study = 'instruction_free' if preset == 'default' else f'instruction_free-{preset}'
-    return Path(runs_dir)/study/benchmark/method/f'seed{seed}'
+    return study_folder(runs_dir, preset)/benchmark/method/f'seed{seed}'
+
+# %% ../nbs/27_instruction_free.ipynb #f3b1c2a1
+def listed(value, kind=str) -> list:
+    "A parameter as a list: a list or tuple as it is, text split on commas, a single value alone."
+    if isinstance(value, (list, tuple)): return [kind(v) for v in value]
+    if isinstance(value, str): return [kind(v.strip()) for v in value.split(',') if v.strip()]
+    return [kind(value)]
+
+# %% ../nbs/27_instruction_free.ipynb #f3b1c2a3
+def run_benchmark(runs_dir:Path|str, benchmark:str, methods:str|list, seeds:int|str|list, model:str|Path,
+                  data_root:Path|str, preset:str='test', adapter:str|None=None, mode:str='generate',
+                  progress:bool=False, log=print) -> list:
+    "Every method × seed on `benchmark`, each into its `run_folder`; their metrics. Raises after all ran if any failed."
+    methods, seeds = listed(methods), listed(seeds, int)
+    check_benchmark(benchmark)
+    for method in methods: get_method(method)             # a typo fails now, not after hours of other runs
+    done, failed = [], []
+    for method in methods:
+        for seed in seeds:
+            out = run_folder(runs_dir, benchmark, method, seed, preset)
+            try: metrics = run_instruction_free(out, benchmark, method, model, data_root, preset, adapter, seed, mode,
+                                                progress=progress)
+            except Exception as e:
+                failed.append(f"{method} seed {seed}: {e}"); log(f"{benchmark} / {method} / seed {seed}: FAILED — {e}")
+                continue
+            if metrics is None: continue                    # not the main process of an `accelerate launch`
+            done.append(metrics)
+            log(f"{benchmark} / {method} / seed {seed}: accuracy {metrics['accuracy']:.3f} (n {metrics['n']}, "
+                f"unparseable {metrics['unparseable']}) in {out}")
+    if failed:
+        raise RuntimeError(f"{benchmark}: {len(failed)} of {len(methods) * len(seeds)} runs failed — " + '; '.join(failed))
+    return done
