@@ -19,8 +19,8 @@ from .tune import get_tune_preset, get_method, tune
 from .evaluate import evaluate_mcq, mcq_metrics, write_run_metrics, read_run_metrics
 
 # %% auto #0
-__all__ = ['QUESTION_SEED', 'test_questions', 'check_benchmark', 'run_identity', 'run_instruction_free', 'evaluate_run',
-           'study_folder', 'run_folder', 'listed', 'run_benchmark']
+__all__ = ['QUESTION_SEED', 'test_questions', 'check_benchmark', 'run_identity', 'differences', 'run_instruction_free',
+           'evaluate_run', 'study_folder', 'run_folder', 'listed', 'run_benchmark']
 
 # %% ../nbs/27_instruction_free.ipynb #38c4e598
 QUESTION_SEED = 0
@@ -35,9 +35,18 @@ def check_benchmark(benchmark:str):
     if benchmark not in MCQ_BENCHMARKS:
         raise ValueError(f"unknown benchmark {benchmark!r} for instruction-free tuning; known: {', '.join(MCQ_BENCHMARKS)}")
 
-def run_identity(benchmark, method, model, data_root, preset, adapter, seed, mode) -> dict:
+def run_identity(benchmark, method, model, data_root, preset, adapter, seed, mode, config) -> dict:
     return {'benchmark': benchmark, 'method': method, 'model': str(model), 'data_root': str(data_root), 'preset': preset,
-            'adapter': adapter, 'seed': seed, 'mode': mode}
+            'adapter': adapter, 'seed': seed, 'mode': mode, 'config': asdict(config)}
+
+def differences(held:dict, asked:dict) -> list:
+    "'key held (asked value)' for each field that differs; a dict field by its differing keys."
+    found = []
+    for k, v in asked.items():
+        if isinstance(v, dict) and isinstance(held.get(k), dict):
+            found += [f"{k}.{d}" for d in differences(held[k], v)]
+        elif held.get(k) != v: found.append(f"{k} {held.get(k)!r} (asked {v!r})")
+    return found
 
 def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path, data_root:Path|str,
                          preset:str='test', adapter:str|None=None, seed:int=0, mode:str='generate',
@@ -46,9 +55,9 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
     check_benchmark(benchmark)
     out, config, chosen = Path(out), get_tune_preset(preset), get_method(method)
     adapter = adapter or config.adapter
-    identity = run_identity(benchmark, method, model, data_root, preset, adapter, seed, mode)
+    identity = run_identity(benchmark, method, model, data_root, preset, adapter, seed, mode, config)
     if (out/'run.json').is_file() and (held := json.loads((out/'run.json').read_text())) != identity:
-        different = ', '.join(f"{k} {held.get(k)!r} (asked {v!r})" for k, v in identity.items() if held.get(k) != v)
+        different = ', '.join(differences(held, identity))
         raise FileExistsError(f"{out}: holds another run ({different}); pick another --out or remove it")
     if (out/'metrics.json').is_file(): return read_run_metrics(out)
     result = load_dataset(benchmark, data_root)

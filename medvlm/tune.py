@@ -44,7 +44,7 @@ class TuneConfig:
 
 TUNE_PRESETS = {
     'paper': TuneConfig(),
-    'default': TuneConfig(warmup_epochs=1, epochs=2, lr=1e-3, batch_size=16, checkpoint_every=20, max_train=200, max_test=200),
+    'default': TuneConfig(warmup_epochs=1, epochs=2, lr=1e-3, batch_size=16, checkpoint_every=20, max_train=64, max_test=100),
     'test': TuneConfig(warmup_epochs=1, epochs=1, lr=1e-3, batch_size=4, checkpoint_every=2, max_train=8, max_test=8),
 }
 

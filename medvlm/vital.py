@@ -47,9 +47,9 @@ class VitalPreset:
 
 VITAL_PRESETS = {
     'paper': VitalPreset('paper', select_preset='paper'),
-    'default': VitalPreset('default', corpus=300, weights=(1, 400), select={'model_pairs': 3000}, held_out_pairs=100,
+    'default': VitalPreset('default', corpus=150, weights=(1, 400), select={'model_pairs': 3000}, held_out_pairs=100,
                            tune=InstructConfig(adapter='full', epochs=3, lr=3e-3, batch_size=16, checkpoint_every=20),
-                           eval=EvalConfig(max_vqa=150, vqa_tokens=24, chat_tokens=48)),
+                           eval=EvalConfig(max_vqa=100, vqa_tokens=24, chat_tokens=48)),
     'test': VitalPreset('test', weights=(1, 400), chat_figures=1, select_preset='test', select={'clinician_pairs': 20}, held_out_pairs=20,
                         tune=InstructConfig(epochs=1, lr=1e-3, batch_size=8, checkpoint_every=2),
                         eval=EvalConfig(max_vqa=6, max_chat=10, vqa_tokens=8, chat_tokens=8)),

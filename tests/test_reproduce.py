@@ -22,5 +22,9 @@ def test_reproduce_quick_renders_a_complete_report(tmp_path):
     readme = (out/'README.md').read_text()
     assert '`medvlm reproduce --preset quick` took' in readme and '5 done' in readme, readme
     assert '[5/5]' in done.stderr                                                # progress: runs done / total
-    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)   # resumable: all five skipped
-    assert again.returncode == 0 and '5 skipped' in (out/'README.md').read_text(), again.stderr[-3000:]
+    metrics = sorted((tmp_path/'runs').rglob('metrics.json'))
+    assert len(metrics) >= 4 * 5, len(metrics)
+    written = {p: p.stat().st_mtime_ns for p in metrics}
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)   # resumable: read back, not redone
+    assert again.returncode == 0 and '5 done' in (out/'README.md').read_text(), again.stderr[-3000:]
+    assert {p: p.stat().st_mtime_ns for p in metrics} == written
