@@ -73,7 +73,8 @@ def synth(args) -> int:
     settings = _settings(args)
     seed = settings.seed if args.seed is None else args.seed
     log = lambda line: print(f"medvlm synth: {line}", file=sys.stderr)
-    print(json.dumps(synth_world(args.name, args.out or settings.synthetic_dir, seed, args.preset, log=log), indent=2))
+    print(json.dumps(synth_world(args.name, args.out or settings.synthetic_dir, seed, args.preset, log=log,
+                                 workers=args.workers), indent=2))
     return 0
 
 def add_synth_command(commands):
@@ -83,6 +84,7 @@ def add_synth_command(commands):
     command.add_argument('--out', type=Path, help='folder to write <name>/ into (default: the settings\' synthetic folder)')
     command.add_argument('--seed', type=int, help='random seed (default: the settings\' seed)')
     command.add_argument('--preset', default='default', choices=list(PRESETS), help='size of the world (default: default)')
+    command.add_argument('--workers', type=int, default=1, help='sets written at once, one process each (default: 1)')
     command.set_defaults(run=synth)
 
 # %% ../nbs/90_cli.ipynb #f3fc61cf

@@ -4,7 +4,8 @@
 
 # %% ../nbs/14_synth_world.ipynb #7310752d
 from __future__ import annotations
-import json, shutil, time
+import json, multiprocessing, shutil, time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from .synth import PRESETS, SynthPreset, get_preset, write_json
@@ -53,10 +54,17 @@ def synth_set(name:str, out:Path|str, seed:int=0, preset:SynthPreset|str='test')
     return {'root': str(folder), 'written': True, 'seconds': round(time.perf_counter() - started, 2)}
 
 # %% ../nbs/14_synth_world.ipynb #c3a863f3
-def synth_world(name:str, out:Path|str, seed:int=0, preset:SynthPreset|str='test', log=None) -> dict:
-    "Write the synthetic set(s) `name` ('all' for every set) under `out`; {set: report}."
-    report = {}
-    for each in set_names(name):
-        report[each] = synth_set(each, out, seed, preset)
-        if log: log(f"{each}: {'written' if report[each]['written'] else 'already there'} ({report[each]['seconds']} s)")
-    return report
+def synth_world(name:str, out:Path|str, seed:int=0, preset:SynthPreset|str='test', log=None, workers:int=1) -> dict:
+    "Write the synthetic set(s) `name` ('all' for every set) under `out`, `workers` sets at a time; {set: report}."
+    names, report = set_names(name), {}
+    def finished(each, result):
+        report[each] = result
+        if log: log(f"{each}: {'written' if result['written'] else 'already there'} ({result['seconds']} s)")
+    if workers <= 1 or len(names) == 1:
+        for each in names: finished(each, synth_set(each, out, seed, preset))
+    else:
+        import medvlm.synth_world as library          # a spawned process finds the writer by its module's name
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as pool:
+            futures = {pool.submit(library.synth_set, each, out, seed, preset): each for each in names}
+            for future in as_completed(futures): finished(futures[future], future.result())
+    return {each: report[each] for each in names}
