@@ -16,11 +16,11 @@ from .tune import METHODS
 from .benchmarks import MCQ_BENCHMARKS
 
 # %% auto #0
-__all__ = ['RUN_COLUMNS', 'instruction_free_runs', 'seed_interval', 'method_summary', 'method_order', 'method_table',
-           'attribute_runs', 'attribute_table', 'sources_note', 'write_table', 'accuracy_figure', 'attribute_heatmap',
-           'training_curves', 'curves_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
-           'weight_sweep', 'sweep_figure', 'render_vital', 'vital_compact', 'results_markdown', 'readme_results',
-           'versions', 'run_configuration', 'batch_lines', 'render_report']
+__all__ = ['RUN_COLUMNS', 'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary', 'method_order',
+           'method_table', 'attribute_runs', 'attribute_table', 'shown', 'sources_note', 'write_table',
+           'accuracy_figure', 'attribute_heatmap', 'training_curves', 'curves_figure', 'save_figure',
+           'render_instruction_free', 'vital_sources', 'weight_sweep', 'sweep_figure', 'render_vital', 'vital_compact',
+           'results_markdown', 'readme_results', 'versions', 'run_configuration', 'batch_lines', 'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 RUN_COLUMNS = ['benchmark', 'method', 'seed', 'preset', 'model', 'accuracy', 'ci_low', 'ci_high', 'n', 'unparseable', 'source',
@@ -44,6 +44,11 @@ def seed_interval(values, level:float=0.95) -> tuple:
     mean = float(values.mean())
     if len(values) < 2: return mean, float('nan')
     return mean, float(stats.t.ppf((1 + level) / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+
+def seed_bounds(values) -> tuple:
+    "(low, high) of the 95 % t-interval over seeds — the tables' interval, as seaborn's error bars (no bar for one seed)."
+    mean, half = seed_interval(values)
+    return mean - half, mean + half
 
 def method_summary(runs:pd.DataFrame) -> pd.DataFrame:
     "Mean accuracy, 95 % half-width and number of seeds per (method, benchmark)."
@@ -82,13 +87,16 @@ def attribute_table(per_attribute:pd.DataFrame) -> pd.DataFrame:
     return table[method_order(table.columns)].round(3)
 
 # %% ../nbs/40_report.ipynb #1787d8bb
+def shown(path, root:Path) -> str:
+    "`path` relative to `root` where it is a file or folder inside it (run files, a local checkpoint), else as given (a hub id)."
+    p = Path(path)
+    if not p.exists(): return str(path)
+    try: return str(p.resolve().relative_to(Path(root).resolve()))
+    except ValueError: return str(p.resolve())
+
 def sources_note(sources, relative_to:Path) -> str:
     "A Markdown list of the run files behind a table, relative to `relative_to` where possible."
-    def rel(p):
-        p = Path(p).resolve()
-        try: return str(p.relative_to(Path(relative_to).resolve()))
-        except ValueError: return str(p)
-    names = sorted({rel(s) for s in sources})
+    names = sorted({shown(s, relative_to) for s in sources})
     return f"\n\nComputed from {len(names)} run files:\n\n" + '\n'.join(f"- `{n}`" for n in names) + '\n'
 
 def write_table(table:pd.DataFrame, out:Path|str, name:str, title:str, sources, note:str='', relative_to:Path|None=None) -> tuple:
@@ -102,13 +110,13 @@ def write_table(table:pd.DataFrame, out:Path|str, name:str, title:str, sources, 
 
 # %% ../nbs/40_report.ipynb #a9f9973c
 def accuracy_figure(runs:pd.DataFrame):
-    "Bars: mean accuracy per method and benchmark, 95 % CI over seeds; dots: the seeds."
+    "Bars: mean accuracy per method and benchmark, with the tables' 95 % t-interval over seeds; dots: the seeds."
     import matplotlib.pyplot as plt, seaborn as sns
     order = method_order(runs.method)
     figure, axis = plt.subplots(figsize=(1.6 + 1.4 * runs.benchmark.nunique(), 3.4))
-    sns.barplot(runs, x='benchmark', y='accuracy', hue='method', hue_order=order, errorbar=('ci', 95), ax=axis, alpha=0.85)
+    sns.barplot(runs, x='benchmark', y='accuracy', hue='method', hue_order=order, errorbar=seed_bounds, ax=axis, alpha=0.85)
     sns.stripplot(runs, x='benchmark', y='accuracy', hue='method', hue_order=order, dodge=True, palette='dark:black', size=3,
-                  legend=False, ax=axis)
+                  jitter=False, legend=False, ax=axis)       # no random jitter: the figure is the same every render
     axis.set(ylim=(0, 1), ylabel='MCQ accuracy'); axis.legend(fontsize=7, ncols=len(order), loc='upper center', bbox_to_anchor=(0.5, 1.18))
     figure.tight_layout()
     return figure
@@ -136,7 +144,7 @@ def curves_figure(curves:pd.DataFrame):
     import seaborn as sns
     main = curves[curves.stage == 'main']
     grid = sns.relplot(main, x='step', y='loss', hue='method', hue_order=method_order(main.method), col='benchmark',
-                       kind='line', errorbar=('ci', 95), height=2.6, aspect=1.2, facet_kws={'sharey': False})
+                       kind='line', errorbar=seed_bounds, height=2.6, aspect=1.2, facet_kws={'sharey': False})
     return grid.figure
 
 # %% ../nbs/40_report.ipynb #d11b5827
@@ -184,7 +192,7 @@ def weight_sweep(summary:dict) -> pd.DataFrame:
 def sweep_figure(sweep:pd.DataFrame):
     import matplotlib.pyplot as plt, seaborn as sns
     figure, axis = plt.subplots(figsize=(4.6, 3.2))
-    sns.lineplot(sweep, x='w', y='value', hue='metric', marker='o', ax=axis)
+    sns.lineplot(sweep, x='w', y='value', hue='metric', marker='o', errorbar=None, ax=axis)
     axis.set(xscale='symlog', xlabel='clinician weight w', ylabel='score', ylim=(0, 1.02)); axis.legend(fontsize=7)
     figure.tight_layout()
     return figure
@@ -199,7 +207,7 @@ def render_vital(study_dir:Path|str, out:Path|str) -> dict:
     table = comparison_table(summary)
     table.columns = [' '.join(c) if isinstance(c, tuple) else c for c in table.columns]
     study = summary['study']
-    note = (f"Preset `{study['preset']['name']}`, seed {study['seed']}, model `{study['model']}`; selection scores "
+    note = (f"Preset `{study['preset']['name']}`, seed {study['seed']}, model `{shown(study['model'], out.parent)}`; selection scores "
             f"{summary['rounds']} rounds; random and selected arms keep {summary['fraction']:.0%} of the generated data.")
     written = {'vital': write_table(table, out, 'biomed_vital', 'BioMed-VITAL: all vs random vs selected', vital_sources(study_dir),
                                     note, relative_to=out.parent)[1]}
@@ -254,10 +262,10 @@ def versions() -> dict:
         except PackageNotFoundError: found[name] = 'not installed'
     return found
 
-def run_configuration(runs:pd.DataFrame) -> list:
-    "Lines describing the instruction-free runs' configuration, from the runs themselves."
+def run_configuration(runs:pd.DataFrame, root:Path) -> list:
+    "Lines describing the instruction-free runs' configuration, from the runs themselves; paths relative to `root`."
     if runs.empty: return []
-    join = lambda values: ', '.join(f'`{v}`' for v in sorted({str(v) for v in values}))
+    join = lambda values: ', '.join(f'`{v}`' for v in sorted({shown(v, root) for v in values}))
     return [f"- instruction-free runs: {len(runs)} ({runs.benchmark.nunique()} benchmarks × {runs.method.nunique()} methods, "
             f"seeds {', '.join(str(s) for s in sorted(set(runs.seed)))}); presets {join(runs.preset)}; models {join(runs.model)}"]
 
@@ -281,12 +289,12 @@ def render_report(out:Path|str, instruction_free_dir:Path|str|None=None, vital_d
     if has(instruction_free_dir, '*/*/seed*/metrics.json'):
         written = render_instruction_free(instruction_free_dir, out)
         sections.append(('Instruction-free tuning', written))
-        configuration += run_configuration(instruction_free_runs(instruction_free_dir))
+        configuration += run_configuration(instruction_free_runs(instruction_free_dir), out.parent)
     if has(vital_dir, 'summary.json'):
         sections.append(('BioMed-VITAL', render_vital(vital_dir, out)))
         from medvlm.records import read_json
         study = read_json(Path(vital_dir)/'summary.json')['study']
-        configuration.append(f"- BioMed-VITAL study: preset `{study['preset']['name']}`, seed {study['seed']}, model `{study['model']}`, "
+        configuration.append(f"- BioMed-VITAL study: preset `{study['preset']['name']}`, seed {study['seed']}, model `{shown(study['model'], out.parent)}`, "
                              f"backend `{study['backend']['kind']}`")
     if not sections: raise FileNotFoundError(f"nothing to report: no instruction-free runs in {instruction_free_dir} and no study in {vital_dir}")
     lines = ['# Reports', '', 'Rendered by `medvlm report` from the run files named at the end of each table; nothing here is typed by hand.', '']
