@@ -319,6 +319,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'medvlm.report.attribute_runs': ('report.html#attribute_runs', 'medvlm/report.py'),
                                'medvlm.report.attribute_table': ('report.html#attribute_table', 'medvlm/report.py'),
                                'medvlm.report.batch_lines': ('report.html#batch_lines', 'medvlm/report.py'),
+                               'medvlm.report.benchmark_order': ('report.html#benchmark_order', 'medvlm/report.py'),
                                'medvlm.report.curves_figure': ('report.html#curves_figure', 'medvlm/report.py'),
                                'medvlm.report.instruction_free_runs': ('report.html#instruction_free_runs', 'medvlm/report.py'),
                                'medvlm.report.method_order': ('report.html#method_order', 'medvlm/report.py'),

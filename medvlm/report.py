@@ -17,8 +17,8 @@ from .benchmarks import MCQ_BENCHMARKS
 
 # %% auto #0
 __all__ = ['RUN_COLUMNS', 'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary', 'method_order',
-           'method_table', 'attribute_runs', 'attribute_table', 'shown', 'sources_note', 'write_table',
-           'accuracy_figure', 'attribute_heatmap', 'training_curves', 'curves_figure', 'save_figure',
+           'benchmark_order', 'method_table', 'attribute_runs', 'attribute_table', 'shown', 'sources_note',
+           'write_table', 'accuracy_figure', 'attribute_heatmap', 'training_curves', 'curves_figure', 'save_figure',
            'render_instruction_free', 'vital_sources', 'weight_sweep', 'sweep_figure', 'render_vital', 'vital_compact',
            'results_markdown', 'readme_results', 'versions', 'run_configuration', 'batch_lines', 'render_report']
 
@@ -64,12 +64,15 @@ def method_order(methods) -> list:
     "The paper's order for known methods, then any others alphabetically."
     return [m for m in METHODS if m in set(methods)] + sorted(set(methods) - set(METHODS))
 
+def benchmark_order(benchmarks) -> list:
+    "The papers' order for known benchmarks, then any others alphabetically."
+    return [b for b in MCQ_BENCHMARKS if b in set(benchmarks)] + sorted(set(benchmarks) - set(MCQ_BENCHMARKS))
+
 def method_table(summary:pd.DataFrame) -> pd.DataFrame:
     "Methods × benchmarks, cells 'mean ± half-width' (a † marks a single seed's bootstrap interval)."
     cell = lambda r: f"{r.accuracy:.3f} ± {r.half_width:.3f}" + (' †' if r.interval == 'bootstrap' else '')
     table = summary.assign(cell=summary.apply(cell, axis=1)).pivot(index='method', columns='benchmark', values='cell')
-    columns = [b for b in MCQ_BENCHMARKS if b in table.columns] + sorted(set(table.columns) - set(MCQ_BENCHMARKS))
-    return table.reindex(index=method_order(table.index), columns=columns).fillna('—')
+    return table.reindex(index=method_order(table.index), columns=benchmark_order(table.columns)).fillna('—')
 
 # %% ../nbs/40_report.ipynb #e7056d7d
 def attribute_runs(runs:pd.DataFrame) -> pd.DataFrame:
@@ -114,8 +117,10 @@ def accuracy_figure(runs:pd.DataFrame):
     import matplotlib.pyplot as plt, seaborn as sns
     order = method_order(runs.method)
     figure, axis = plt.subplots(figsize=(1.6 + 1.4 * runs.benchmark.nunique(), 3.4))
-    sns.barplot(runs, x='benchmark', y='accuracy', hue='method', hue_order=order, errorbar=seed_bounds, ax=axis, alpha=0.85)
-    sns.stripplot(runs, x='benchmark', y='accuracy', hue='method', hue_order=order, dodge=True, palette='dark:black', size=3,
+    columns = benchmark_order(runs.benchmark)                  # the tables' order
+    sns.barplot(runs, x='benchmark', y='accuracy', order=columns, hue='method', hue_order=order, errorbar=seed_bounds, ax=axis,
+                alpha=0.85)
+    sns.stripplot(runs, x='benchmark', y='accuracy', order=columns, hue='method', hue_order=order, dodge=True, palette='dark:black', size=3,
                   jitter=False, legend=False, ax=axis)       # no random jitter: the figure is the same every render
     axis.set(ylim=(0, 1), ylabel='MCQ accuracy'); axis.legend(fontsize=7, ncols=len(order), loc='upper center', bbox_to_anchor=(0.5, 1.18))
     figure.tight_layout()
