@@ -325,6 +325,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'medvlm.report.method_order': ('report.html#method_order', 'medvlm/report.py'),
                                'medvlm.report.method_summary': ('report.html#method_summary', 'medvlm/report.py'),
                                'medvlm.report.method_table': ('report.html#method_table', 'medvlm/report.py'),
+                               'medvlm.report.papers_order': ('report.html#papers_order', 'medvlm/report.py'),
                                'medvlm.report.readme_results': ('report.html#readme_results', 'medvlm/report.py'),
                                'medvlm.report.render_instruction_free': ('report.html#render_instruction_free', 'medvlm/report.py'),
                                'medvlm.report.render_report': ('report.html#render_report', 'medvlm/report.py'),

@@ -16,11 +16,12 @@ from .tune import METHODS
 from .benchmarks import MCQ_BENCHMARKS
 
 # %% auto #0
-__all__ = ['RUN_COLUMNS', 'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary', 'method_order',
-           'benchmark_order', 'method_table', 'attribute_runs', 'attribute_table', 'shown', 'sources_note',
-           'write_table', 'accuracy_figure', 'attribute_heatmap', 'training_curves', 'curves_figure', 'save_figure',
-           'render_instruction_free', 'vital_sources', 'weight_sweep', 'sweep_figure', 'render_vital', 'vital_compact',
-           'results_markdown', 'readme_results', 'versions', 'run_configuration', 'batch_lines', 'render_report']
+__all__ = ['RUN_COLUMNS', 'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary', 'papers_order',
+           'method_order', 'benchmark_order', 'method_table', 'attribute_runs', 'attribute_table', 'shown',
+           'sources_note', 'write_table', 'accuracy_figure', 'attribute_heatmap', 'training_curves', 'curves_figure',
+           'save_figure', 'render_instruction_free', 'vital_sources', 'weight_sweep', 'sweep_figure', 'render_vital',
+           'vital_compact', 'results_markdown', 'readme_results', 'versions', 'run_configuration', 'batch_lines',
+           'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 RUN_COLUMNS = ['benchmark', 'method', 'seed', 'preset', 'model', 'accuracy', 'ci_low', 'ci_high', 'n', 'unparseable', 'source',
@@ -60,13 +61,12 @@ def method_summary(runs:pd.DataFrame) -> pd.DataFrame:
                      'seeds': len(group), 'interval': 'seeds' if len(group) > 1 else 'bootstrap'})
     return pd.DataFrame(rows)
 
-def method_order(methods) -> list:
-    "The paper's order for known methods, then any others alphabetically."
-    return [m for m in METHODS if m in set(methods)] + sorted(set(methods) - set(METHODS))
+def papers_order(values, known) -> list:
+    "The papers' order for the `known` values, then any others alphabetically."
+    return [v for v in known if v in set(values)] + sorted(set(values) - set(known))
 
-def benchmark_order(benchmarks) -> list:
-    "The papers' order for known benchmarks, then any others alphabetically."
-    return [b for b in MCQ_BENCHMARKS if b in set(benchmarks)] + sorted(set(benchmarks) - set(MCQ_BENCHMARKS))
+def method_order(methods) -> list: return papers_order(methods, METHODS)
+def benchmark_order(benchmarks) -> list: return papers_order(benchmarks, MCQ_BENCHMARKS)
 
 def method_table(summary:pd.DataFrame) -> pd.DataFrame:
     "Methods × benchmarks, cells 'mean ± half-width' (a † marks a single seed's bootstrap interval)."
