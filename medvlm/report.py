@@ -20,11 +20,11 @@ __all__ = ['RUN_COLUMNS', 'instruction_free_runs', 'seed_interval', 'seed_bounds
            'method_order', 'benchmark_order', 'method_table', 'attribute_runs', 'attribute_table', 'shown',
            'sources_note', 'write_table', 'accuracy_figure', 'attribute_heatmap', 'training_curves', 'curves_figure',
            'save_figure', 'render_instruction_free', 'vital_sources', 'weight_sweep', 'sweep_figure', 'render_vital',
-           'vital_compact', 'results_markdown', 'readme_results', 'versions', 'run_configuration', 'batch_lines',
-           'render_report']
+           'vital_compact', 'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots',
+           'run_configuration', 'batch_lines', 'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
-RUN_COLUMNS = ['benchmark', 'method', 'seed', 'preset', 'model', 'accuracy', 'ci_low', 'ci_high', 'n', 'unparseable', 'source',
+RUN_COLUMNS = ['benchmark', 'method', 'seed', 'preset', 'model', 'data_root', 'accuracy', 'ci_low', 'ci_high', 'n', 'unparseable', 'source',
                'per_attribute', 'history']
 
 def instruction_free_runs(runs_dir:Path|str) -> pd.DataFrame:
@@ -33,7 +33,7 @@ def instruction_free_runs(runs_dir:Path|str) -> pd.DataFrame:
     for path in sorted(Path(runs_dir).glob('*/*/seed*/metrics.json')):
         m = read_run_metrics(path.parent)
         rows.append({'benchmark': m['benchmark'], 'method': m['method'], 'seed': m['seed'], 'preset': m.get('preset'),
-                     'model': m.get('model'), 'accuracy': m['accuracy'], 'ci_low': m['ci'][0], 'ci_high': m['ci'][1],
+                     'model': m.get('model'), 'data_root': m.get('data_root'), 'accuracy': m['accuracy'], 'ci_low': m['ci'][0], 'ci_high': m['ci'][1],
                      'n': m['n'], 'unparseable': m['unparseable'], 'source': str(path),
                      'per_attribute': m['per_attribute'], 'history': m.get('history') or {}})
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
@@ -267,12 +267,28 @@ def versions() -> dict:
         except PackageNotFoundError: found[name] = 'not installed'
     return found
 
+def synthesised(folder) -> str:
+    "' (mini-world `<preset>`, seed <s>)' for a folder the mini-world wrote (its marker says so), else ''."
+    from medvlm.synth_world import MARKER
+    marker = Path(folder)/MARKER
+    if not marker.is_file(): return ''
+    made = json.loads(marker.read_text())
+    return f" (mini-world `{made['preset']}`, seed {made['seed']})"
+
+def data_roots(folders, root:Path) -> str:
+    "Data folders as the report names them, relative to `root`; where they came from, said once if they share it."
+    folders = sorted({str(f) for f in folders if f})
+    origins = {synthesised(f) for f in folders}
+    if len(origins) == 1: return ', '.join(f"`{shown(f, root)}`" for f in folders) + origins.pop()
+    return ', '.join(f"`{shown(f, root)}`{synthesised(f)}" for f in folders)
+
 def run_configuration(runs:pd.DataFrame, root:Path) -> list:
     "Lines describing the instruction-free runs' configuration, from the runs themselves; paths relative to `root`."
     if runs.empty: return []
     join = lambda values: ', '.join(f'`{v}`' for v in sorted({shown(v, root) for v in values}))
     return [f"- instruction-free runs: {len(runs)} ({runs.benchmark.nunique()} benchmarks × {runs.method.nunique()} methods, "
-            f"seeds {', '.join(str(s) for s in sorted(set(runs.seed)))}); presets {join(runs.preset)}; models {join(runs.model)}"]
+            f"seeds {', '.join(str(s) for s in sorted(set(runs.seed)))}); presets {join(runs.preset)}; models {join(runs.model)}; "
+            f"data {data_roots(runs.data_root, root)}"]
 
 def batch_lines(summary:dict) -> list:
     "How the batch that wrote the runs went (from `medvlm reproduce`'s `reproduce.json`)."
@@ -300,6 +316,7 @@ def render_report(out:Path|str, instruction_free_dir:Path|str|None=None, vital_d
         from medvlm.records import read_json
         study = read_json(Path(vital_dir)/'summary.json')['study']
         configuration.append(f"- BioMed-VITAL study: preset `{study['preset']['name']}`, seed {study['seed']}, model `{shown(study['model'], out.parent)}`, "
+                             f"data {data_roots(study['roots'].values(), out.parent)}, "
                              f"backend `{study['backend']['kind']}`")
     if not sections: raise FileNotFoundError(f"nothing to report: no instruction-free runs in {instruction_free_dir} and no study in {vital_dir}")
     lines = ['# Reports', '', 'Rendered by `medvlm report` from the run files named at the end of each table; nothing here is typed by hand.', '']
