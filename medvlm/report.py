@@ -4,13 +4,13 @@
 
 # %% ../nbs/40_report.ipynb #8e7a31b5
 from __future__ import annotations
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .records import read_json
 from .evaluate import read_run_metrics
 from .tune import METHODS
 from .benchmarks import MCQ_BENCHMARKS
@@ -204,7 +204,6 @@ def sweep_figure(sweep:pd.DataFrame):
 
 def render_vital(study_dir:Path|str, out:Path|str) -> dict:
     "The comparison table and weight-sweep figure of the BioMed-VITAL study in `study_dir`, written into `out`."
-    from medvlm.records import read_json
     from medvlm.vital import comparison_table
     study_dir, out = Path(study_dir), Path(out)
     if not (study_dir/'summary.json').is_file(): raise FileNotFoundError(f"{study_dir}: no BioMed-VITAL summary.json; run `medvlm vital`")
@@ -236,7 +235,6 @@ def vital_compact(summary:dict) -> pd.DataFrame:
 
 def results_markdown(instruction_free_dir:Path|str|None=None, vital_dir:Path|str|None=None, link:str='reports') -> str:
     "The README's results section: the headline tables, computed from the run files; `link` is the report's folder."
-    from medvlm.records import read_json
     parts = ['## Results', '', f'Generated from the run files by `medvlm report` (details, figures and sources: [{link}/README.md]({link}/README.md)).', '']
     if instruction_free_dir is not None and any(Path(instruction_free_dir).glob('*/*/seed*/metrics.json')):
         runs = instruction_free_runs(instruction_free_dir)
@@ -272,7 +270,7 @@ def synthesised(folder) -> str:
     from medvlm.synth_world import MARKER
     marker = Path(folder)/MARKER
     if not marker.is_file(): return ''
-    made = json.loads(marker.read_text())
+    made = read_json(marker)
     return f" (mini-world `{made['preset']}`, seed {made['seed']})"
 
 def data_roots(folders, root:Path) -> str:
@@ -313,7 +311,6 @@ def render_report(out:Path|str, instruction_free_dir:Path|str|None=None, vital_d
         configuration += run_configuration(instruction_free_runs(instruction_free_dir), out.parent)
     if has(vital_dir, 'summary.json'):
         sections.append(('BioMed-VITAL', render_vital(vital_dir, out)))
-        from medvlm.records import read_json
         study = read_json(Path(vital_dir)/'summary.json')['study']
         configuration.append(f"- BioMed-VITAL study: preset `{study['preset']['name']}`, seed {study['seed']}, model `{shown(study['model'], out.parent)}`, "
                              f"data {data_roots(study['roots'].values(), out.parent)}, "
@@ -323,7 +320,6 @@ def render_report(out:Path|str, instruction_free_dir:Path|str|None=None, vital_d
     for title, written in sections:
         lines += [f'## {title}', ''] + [f"- [{p.name}]({p.name})" for p in written.values()] + ['']
     if (out/'reproduce.json').is_file():
-        from medvlm.records import read_json
         extra = [*batch_lines(read_json(out/'reproduce.json')), *extra]
     lines += ['## Run configuration', '', *configuration, *extra,
               f"- versions: {', '.join(f'{k} {v}' for k, v in versions().items())}",
