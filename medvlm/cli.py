@@ -8,7 +8,7 @@ import argparse, json, os, sys
 from pathlib import Path
 
 from .settings import read_settings
-from .records import DataError
+from .records import DataError, read_json
 from .benchmarks import ChexpertPolicy, POLICY_CHOICES
 from .datasets import LOADERS, load_dataset, summarize
 
@@ -91,19 +91,32 @@ def add_synth_command(commands):
 # torch loads only when a model is trained, so `medvlm data` and `medvlm synth` start fast
 def pretrain_command(args) -> int:
     from medvlm.pretrain import pretrain
+    from medvlm.base_sanity import ship_base, compare_reports, report_figures
+    from medvlm.benchmarks import MCQ_BENCHMARKS
     settings = _settings(args)
     seed = settings.seed if args.seed is None else args.seed
-    out = args.out or settings.runs_dir/'base'/args.preset
-    report = pretrain(out, args.data or settings.synthetic_dir/'generic', args.preset, seed, force=args.force)
-    print(json.dumps({'out': str(out), 'preset': args.preset, 'seed': seed, 'sanity': report['sanity'],
-                      'train_seconds': report['train_seconds'], 'parameters': report['parameters']}, indent=2))
+    out, world = Path(args.out or settings.runs_dir/'base'/args.preset), args.data or settings.synthetic_dir/'generic'
+    pretrained = pretrain(out, world, args.preset, seed, force=args.force)
+    sanity = out/'sanity.json'
+    if args.force or not sanity.is_file() or read_json(sanity).get('recipe') != pretrained['recipe']:
+        report = ship_base(out, world, {b: settings.data_root(b) for b in MCQ_BENCHMARKS})
+    else: report = read_json(sanity)
+    print(json.dumps({'out': str(out), 'preset': args.preset, 'seed': seed, 'recipe': pretrained['recipe'],
+                      'train_seconds': pretrained['train_seconds'], 'samples_per_second': pretrained['samples_per_second'],
+                      'parameters': pretrained['parameters'], 'sanity': report_figures(report), 'targets_met': report['met']}, indent=2))
+    shipped = Path(settings.model)/'sanity.json'      # the settings' base: by default the shipped one
+    if shipped.is_file() and shipped.resolve() != sanity.resolve() and read_json(shipped).get('recipe') == report['recipe']:
+        rows = compare_reports(report, read_json(shipped))
+        for name, new, old, ok in rows: print(f"{name}: {new} vs shipped {old} {'ok' if ok else 'DIFFERS by more than 0.02'}")
+        print(f"{sum(ok for *_, ok in rows)} of {len(rows)} figures within ±0.02 of the shipped base ({shipped.parent})")
     return 0
 
 def add_pretrain_command(commands):
-    command = commands.add_parser('pretrain', help="pretrain the compendium's tiny base VLM on the generic world")
-    command.add_argument('--out', type=Path, help='checkpoint folder (default: <runs>/base/<preset>)')
+    command = commands.add_parser('pretrain', help="pretrain the compendium's tiny base VLM on the generic world, "
+                                  'write its sanity report and model card, and compare it with the shipped base')
+    command.add_argument('--out', type=Path, help='checkpoint folder (default: <runs>/base/<preset>; models/tiny-base re-ships the base)')
     command.add_argument('--data', type=Path, help='the generic world (default: <synthetic>/generic)')
-    command.add_argument('--preset', default='default', help='training budget: test, default or long (default: default)')
+    command.add_argument('--preset', default='base', help='recipe: test, small or base, the shipped base\'s (default: base)')
     command.add_argument('--seed', type=int, help='random seed (default: the settings\' seed)')
     command.add_argument('--force', action='store_true', help='train again even if the checkpoint is up to date')
     command.set_defaults(run=pretrain_command)

@@ -32,11 +32,12 @@ class TrainConfig:
     seed: int = 0
     checkpoint_every: int = 0        # optimiser steps between checkpoints (0: none)
     log_every: int = 10              # optimiser steps between history entries
+    shuffle: bool = True             # False: examples in their order (a curriculum written into the stream)
 
 # %% ../nbs/23_train.ipynb #6daac7f5
-def epoch_batches(n:int, batch_size:int, seed:int, epoch:int, rank:int=0, world:int=1) -> list:
+def epoch_batches(n:int, batch_size:int, seed:int, epoch:int, rank:int=0, world:int=1, shuffle:bool=True) -> list:
     "The batches (lists of example indices) process `rank` of `world` sees in `epoch`."
-    order = np.random.default_rng([seed, epoch]).permutation(n).tolist()
+    order = np.random.default_rng([seed, epoch]).permutation(n).tolist() if shuffle else list(range(n))
     batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
     usable = len(batches) - len(batches) % world
     return batches[rank:usable:world]
@@ -105,7 +106,7 @@ def train(model, examples, collate, config:TrainConfig, out:Path|str|None=None, 
     params = [p for p in model.parameters() if p.requires_grad]
     if not params: raise ValueError("the model has no trainable parameters (load it with an adapter: qlora, lora or full)")
     optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    per_epoch = len(epoch_batches(len(examples), config.batch_size, config.seed, 0, rank, world))
+    per_epoch = len(epoch_batches(len(examples), config.batch_size, config.seed, 0, rank, world, config.shuffle))
     if per_epoch == 0: raise ValueError(f"{len(examples)} examples are too few for batch {config.batch_size} on {world} processes")
     total_micro = math.ceil(config.epochs * per_epoch)
     total_steps = math.ceil(total_micro / config.grad_accum)
@@ -123,7 +124,7 @@ def train(model, examples, collate, config:TrainConfig, out:Path|str|None=None, 
     while state['micro'] < total_micro:
         micro = state['micro']
         if batches is None or micro % per_epoch == 0:
-            batches = epoch_batches(len(examples), config.batch_size, config.seed, epoch_of(micro), rank, world)
+            batches = epoch_batches(len(examples), config.batch_size, config.seed, epoch_of(micro), rank, world, config.shuffle)
         indices = batches[micro % per_epoch]
         chosen = [examples[i] for i in indices]
         if transform is not None:
