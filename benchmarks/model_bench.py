@@ -11,13 +11,11 @@ from transformers import AutoModelForImageTextToText, Trainer, TrainingArguments
 
 from medvlm.collate import ChatCollator
 from medvlm.model import load_model, is_linear
-from medvlm.pretrain import ImageCache, generic_split, tokenizer_texts, training_examples
+from medvlm.pretrain import ImageCache, SkillStream, get_pretrain_preset, scenes, tokenizer_texts
 from medvlm.synth import PRESETS
 from medvlm.synth_generic import write_generic
 from medvlm.tiny_base import TinyBaseSpec, build_tiny_base, save_base
 from medvlm.train import TrainConfig, train
-
-MIX = {'describe': 0.3, 'mcq': 0.5, 'yesno': 0.1, 'open': 0.1}
 
 
 class ListDataset(torch.utils.data.Dataset):
@@ -65,11 +63,11 @@ def main():
     torch.manual_seed(0)
     work = Path(tempfile.mkdtemp())
     write_generic(work/'generic', seed=0, preset=PRESETS['default'].__class__('bench', 0, 0, 0, generic=2000))
-    split = generic_split(work/'generic', 'train')
-    images = ImageCache(work/'generic')
-    model, processor = build_tiny_base(tokenizer_texts(split), TinyBaseSpec())
+    stream = SkillStream(scenes(work/'generic', 'train'), ImageCache(work/'generic'), get_pretrain_preset('base'))
+    model, processor = build_tiny_base(tokenizer_texts(stream, 2000), TinyBaseSpec())
     save_base(model, processor, work/'base')
-    examples = training_examples(split, images, MIX, args.steps * args.batch, seed=0)
+    middle = len(stream) // 2                     # the base recipe's full mix (scenes and text tasks)
+    examples = [stream[middle + i] for i in range(args.steps * args.batch)]
     collate = ChatCollator(processor)
     initial = {k: v.clone() for k, v in model.state_dict().items()}
 

@@ -99,7 +99,7 @@ def pretrain_command(args) -> int:
     pretrained = pretrain(out, world, args.preset, seed, force=args.force)
     sanity = out/'sanity.json'
     if args.force or not sanity.is_file() or read_json(sanity).get('recipe') != pretrained['recipe']:
-        report = ship_base(out, world, {b: settings.data_root(b) for b in MCQ_BENCHMARKS})
+        report = ship_base(out, world, {b: Path(world).parent/b for b in MCQ_BENCHMARKS})   # the medical sets beside the generic world
     else: report = read_json(sanity)
     print(json.dumps({'out': str(out), 'preset': args.preset, 'seed': seed, 'recipe': pretrained['recipe'],
                       'train_seconds': pretrained['train_seconds'], 'samples_per_second': pretrained['samples_per_second'],

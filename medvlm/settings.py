@@ -20,7 +20,7 @@ DATASETS = ('wbcatt', 'skincon', 'cbis', 'mimic-cxr', 'vqa-rad', 'slake', 'pathv
 DEFAULTS = {
     'data': {name: f'data/synthetic/{name}' for name in DATASETS},
     'paths': {'synthetic': 'data/synthetic', 'runs': 'runs', 'reports': 'reports'},
-    'model': {'base': 'runs/base/default'},
+    'model': {'base': 'models/tiny-base'},      # the shipped tiny base (nbs/28_base_sanity)
     'run': {'device': 'auto', 'seed': '0'},
     # BioMed-VITAL generation: backend offline | openai | hf; base_url empty = the OpenAI default; the API key is
     # read from the environment variable named by api_key_env, never from this file.

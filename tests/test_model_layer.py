@@ -32,8 +32,11 @@ def test_checkpoint_loads_with_auto_classes_and_generates(base):
     model, processor = AutoModelForImageTextToText.from_pretrained(base), AutoProcessor.from_pretrained(base)
     answers = generate_answers(model, processor, [Image.new('RGB', (64, 64), 'red')], ['Describe the image.'], max_new_tokens=5)
     assert len(answers) == 1 and isinstance(answers[0], str)
-    report = json.loads((base/'pretrain.json').read_text())
-    assert set(report['sanity']) == {'describe', 'mcq', 'lookup', 'yesno', 'open'}
+    assert json.loads((base/'pretrain.json').read_text())['preset']['name'] == 'test'
+    report = json.loads((base/'sanity.json').read_text())
+    assert [r['skill'] for r in report['rows']] == ['mcq', 'mcq_describe_only', 'lookup_novel', 'yesno', 'open', 'describe',
+                                                    'mcq_parse', 'position_spread']
+    assert (base/'README.md').read_text().startswith('---\nlibrary_name: transformers')
 
 
 @pytest.mark.parametrize('adapter', ['qlora', 'lora', 'full'])

@@ -1,0 +1,82 @@
+"""Pretraining throughput (issue 17): the base recipe's training as `medvlm pretrain` runs it (the one loop, its
+stream read in order, collation on the fly) beside a plain PyTorch loop over the same model and the same
+examples (collate, forward, backward, clip, AdamW step — nothing else). Both sides are measured in one run,
+repeats interleaved, best of each kept; prints samples/s and their ratio, then one JSON line.
+
+    .venv/bin/python benchmarks/pretrain_bench.py [--steps 40] [--repeats 2] [--data data/synthetic/generic]
+
+--data is the generic world (when it is missing a small one is written to a temporary folder). The examples are
+the `base` preset's stream from its middle, where every task is in the mix.
+"""
+import argparse, json, tempfile, time
+from pathlib import Path
+
+import torch
+
+from medvlm.collate import ChatCollator
+from medvlm.pretrain import ImageCache, SkillStream, get_pretrain_preset, scenes, tokenizer_texts
+from medvlm.synth import SynthPreset
+from medvlm.synth_generic import write_generic
+from medvlm.tiny_base import TinyBaseSpec, build_tiny_base
+from medvlm.train import TrainConfig, train
+
+
+def recipe_loop(model, examples, collate, preset) -> float:
+    "Samples/s of the loop `pretrain` uses, configured as the recipe configures it."
+    config = TrainConfig(epochs=1, batch_size=preset.batch_size, lr=preset.lr, schedule='one-cycle', warmup=preset.warmup,
+                         log_every=1000, shuffle=False)
+    start = time.perf_counter()
+    train(model, examples, collate, config, progress=False)
+    return len(examples) / (time.perf_counter() - start)
+
+
+def plain_loop(model, examples, collate, preset) -> float:
+    "Samples/s of a plain PyTorch loop over the same batches."
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=preset.lr)
+    model.train()
+    start = time.perf_counter()
+    for at in range(0, len(examples), preset.batch_size):
+        loss = model(**collate(examples[at:at + preset.batch_size])).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step(); optimizer.zero_grad(set_to_none=True)
+    return len(examples) / (time.perf_counter() - start)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--steps', type=int, default=40)
+    parser.add_argument('--repeats', type=int, default=2)
+    parser.add_argument('--data', type=Path, default=Path('data/synthetic/generic'))
+    args = parser.parse_args()
+    world = args.data
+    if not (world/'train.json').is_file():
+        world = write_generic(Path(tempfile.mkdtemp())/'generic', 0, SynthPreset('bench', 0, 0, 0, generic=2000))
+    preset = get_pretrain_preset('base')
+    stream = SkillStream(scenes(world, 'train'), ImageCache(world), preset)
+    model, processor = build_tiny_base(tokenizer_texts(stream, 2000), TinyBaseSpec(**preset.spec))
+    for p in model.model.vision_tower.parameters(): p.requires_grad_(False)     # frozen, as in the recipe
+    middle = len(stream) // 2
+    examples = [stream[middle + i] for i in range(args.steps * preset.batch_size)]
+    collate = ChatCollator(processor)
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    print(f'# pretraining throughput: tiny base ({sum(p.numel() for p in model.parameters()):,} parameters), '
+          f'{len(examples)} examples of the base recipe, batch {preset.batch_size}, {torch.get_num_threads()} threads')
+    results = {'recipe': [], 'plain': []}
+    for repeat in range(args.repeats):      # interleaved, so drift on a shared machine hits both sides
+        for side, loop in (('recipe', recipe_loop), ('plain', plain_loop)):
+            model.load_state_dict(initial)
+            rate = loop(model, examples, collate, preset)
+            results[side].append(rate)
+            print(f'  repeat {repeat}: {side:6s} {rate:7.1f} samples/s')
+    best = {side: max(rates) for side, rates in results.items()}
+    hours = preset.steps * preset.batch_size / best['recipe'] / 3600
+    print(f"recipe loop {best['recipe']:.1f} samples/s, plain loop {best['plain']:.1f} samples/s, "
+          f"ratio {best['recipe'] / best['plain']:.2f}x; the base preset's {preset.steps:,} steps at this rate: {hours * 60:.0f} min")
+    print(json.dumps({'samples_per_s': {k: round(v, 1) for k, v in best.items()},
+                      'ratio': round(best['recipe'] / best['plain'], 3), 'base_preset_minutes': round(hours * 60, 1)}))
+
+
+if __name__ == '__main__':
+    main()
