@@ -53,7 +53,7 @@ pytest: venv
 
 test: check-export check-readme nbtest pytest
 
-# The main job: mini-world, tiny base, every experiments notebook (papermill), reports/ - then the README's results
+# The main job: mini-world, every experiments notebook (papermill) on the shipped base (models/tiny-base), reports/ - then the README's results
 # section, re-rendered from the report the run just wrote (nbs/index.ipynb shows reports/results.md).
 reproduce: venv
 	$(BIN)/medvlm reproduce --preset default --workers 2

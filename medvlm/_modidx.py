@@ -225,6 +225,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'medvlm.generic_tasks._balanced_mcq': ('generic_tasks.html#_balanced_mcq', 'medvlm/generic_tasks.py'),
                                       'medvlm.generic_tasks._next_position': ( 'generic_tasks.html#_next_position',
                                                                                'medvlm/generic_tasks.py'),
+                                      'medvlm.generic_tasks.core_words': ('generic_tasks.html#core_words', 'medvlm/generic_tasks.py'),
                                       'medvlm.generic_tasks.distinct_phrases': ( 'generic_tasks.html#distinct_phrases',
                                                                                  'medvlm/generic_tasks.py'),
                                       'medvlm.generic_tasks.human': ('generic_tasks.html#human', 'medvlm/generic_tasks.py'),
