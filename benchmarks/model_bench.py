@@ -11,10 +11,10 @@ from transformers import AutoModelForImageTextToText, Trainer, TrainingArguments
 
 from medvlm.collate import ChatCollator
 from medvlm.model import load_model, is_linear
-from medvlm.pretrain import ImageCache, SkillStream, get_pretrain_preset, scenes, tokenizer_texts
+from pretrain_bench import interleaved, recipe_setup
 from medvlm.synth import PRESETS
 from medvlm.synth_generic import write_generic
-from medvlm.tiny_base import TinyBaseSpec, build_tiny_base, save_base
+from medvlm.tiny_base import save_base
 from medvlm.train import TrainConfig, train
 
 
@@ -63,25 +63,15 @@ def main():
     torch.manual_seed(0)
     work = Path(tempfile.mkdtemp())
     write_generic(work/'generic', seed=0, preset=PRESETS['default'].__class__('bench', 0, 0, 0, generic=2000))
-    stream = SkillStream(scenes(work/'generic', 'train'), ImageCache(work/'generic'), get_pretrain_preset('base'))
-    model, processor = build_tiny_base(tokenizer_texts(stream, 2000), TinyBaseSpec())
+    model, processor, examples = recipe_setup(work/'generic', args.steps * args.batch // 32 + 1, spec={})
+    examples = examples[:args.steps * args.batch]
     save_base(model, processor, work/'base')
-    middle = len(stream) // 2                     # the base recipe's full mix (scenes and text tasks)
-    examples = [stream[middle + i] for i in range(args.steps * args.batch)]
     collate = ChatCollator(processor)
-    initial = {k: v.clone() for k, v in model.state_dict().items()}
 
     print(f'# training throughput: tiny base ({sum(p.numel() for p in model.parameters()):,} parameters), '
           f'{len(examples)} examples, batch {args.batch}, {torch.get_num_threads()} threads')
-    results = {'medvlm': [], 'trainer': []}
-    for repeat in range(args.repeats):       # interleaved, so drift on a shared machine hits both sides
-        for side in ('medvlm', 'trainer'):
-            model.load_state_dict(initial)
-            rate = (medvlm_loop(model, examples, collate, args.batch) if side == 'medvlm'
-                    else trainer_loop(model, examples, collate, args.batch, str(work/'trainer')))
-            results[side].append(rate)
-            print(f'  repeat {repeat}: {side:8s} {rate:7.1f} samples/s')
-    best = {side: max(rates) for side, rates in results.items()}
+    best = interleaved({'medvlm': lambda: medvlm_loop(model, examples, collate, args.batch),
+                        'trainer': lambda: trainer_loop(model, examples, collate, args.batch, str(work/'trainer'))}, model, args.repeats)
     print(f'medvlm loop {best["medvlm"]:.1f} samples/s, HF Trainer {best["trainer"]:.1f} samples/s, '
           f'ratio {best["medvlm"] / best["trainer"]:.2f}x (goal >= 1.0x)')
 

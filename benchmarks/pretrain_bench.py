@@ -44,6 +44,27 @@ def plain_loop(model, examples, collate, preset) -> float:
     return len(examples) / (time.perf_counter() - start)
 
 
+def recipe_setup(world:Path, steps:int, spec:dict|None=None) -> tuple:
+    "(untrained tiny base, processor, `steps` batches of the `base` preset's stream from its middle, where every task is in the mix)."
+    preset = get_pretrain_preset('base')
+    stream = SkillStream(scenes(world, 'train'), ImageCache(world), preset)
+    model, processor = build_tiny_base(tokenizer_texts(stream, 2000), TinyBaseSpec(**(preset.spec if spec is None else spec)))
+    middle = len(stream) // 2
+    return model, processor, [stream[middle + i] for i in range(steps * preset.batch_size)]
+
+
+def interleaved(sides:dict, model, repeats:int) -> dict:
+    "{side: best samples/s} of each `sides[name]()` from the same initial weights, repeats interleaved (drift hits both)."
+    initial = {k: v.clone() for k, v in model.state_dict().items()}
+    results = {side: [] for side in sides}
+    for repeat in range(repeats):
+        for side, run in sides.items():
+            model.load_state_dict(initial)
+            results[side].append(run())
+            print(f'  repeat {repeat}: {side:8s} {results[side][-1]:7.1f} samples/s')
+    return {side: max(rates) for side, rates in results.items()}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--steps', type=int, default=40)
@@ -54,23 +75,13 @@ def main():
     if not (world/'train.json').is_file():
         world = write_generic(Path(tempfile.mkdtemp())/'generic', 0, SynthPreset('bench', 0, 0, 0, generic=2000))
     preset = get_pretrain_preset('base')
-    stream = SkillStream(scenes(world, 'train'), ImageCache(world), preset)
-    model, processor = build_tiny_base(tokenizer_texts(stream, 2000), TinyBaseSpec(**preset.spec))
+    model, processor, examples = recipe_setup(world, args.steps)
     for p in model.model.vision_tower.parameters(): p.requires_grad_(False)     # frozen, as in the recipe
-    middle = len(stream) // 2
-    examples = [stream[middle + i] for i in range(args.steps * preset.batch_size)]
     collate = ChatCollator(processor)
-    initial = {k: v.clone() for k, v in model.state_dict().items()}
     print(f'# pretraining throughput: tiny base ({sum(p.numel() for p in model.parameters()):,} parameters), '
           f'{len(examples)} examples of the base recipe, batch {preset.batch_size}, {torch.get_num_threads()} threads')
-    results = {'recipe': [], 'plain': []}
-    for repeat in range(args.repeats):      # interleaved, so drift on a shared machine hits both sides
-        for side, loop in (('recipe', recipe_loop), ('plain', plain_loop)):
-            model.load_state_dict(initial)
-            rate = loop(model, examples, collate, preset)
-            results[side].append(rate)
-            print(f'  repeat {repeat}: {side:6s} {rate:7.1f} samples/s')
-    best = {side: max(rates) for side, rates in results.items()}
+    best = interleaved({'recipe': lambda: recipe_loop(model, examples, collate, preset),
+                        'plain': lambda: plain_loop(model, examples, collate, preset)}, model, args.repeats)
     hours = preset.steps * preset.batch_size / best['recipe'] / 3600
     print(f"recipe loop {best['recipe']:.1f} samples/s, plain loop {best['plain']:.1f} samples/s, "
           f"ratio {best['recipe'] / best['plain']:.2f}x; the base preset's {preset.steps:,} steps at this rate: {hours * 60:.0f} min")
