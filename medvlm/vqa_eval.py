@@ -4,21 +4,22 @@
 
 # %% ../nbs/34_vqa_eval.ipynb #6827481a
 from __future__ import annotations
-import re
+import re, unicodedata
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from .records import load_image
+from .records import load_image, ANSWER_TYPES
 from .evaluate import batches, bootstrap_ci, write_run_metrics
 from .collate import generate_answers
 
+
 # %% auto #0
-__all__ = ['PUNCTUATION', 'NUMBER_WORDS', 'ARTICLES', 'CONTRACTIONS', 'STRICT_NUMBERS', 'VQA_MODES', 'vqa_answers',
-           'llava_med_normalize', 'llava_med_recall', 'llava_med_closed', 'strict_words', 'strict_closed',
-           'strict_recall', 'score_answer', 'vqa_predictions', 'bootstrap_mean_ci', 'vqa_metrics', 'evaluate_vqa',
-           'write_vqa_metrics']
+__all__ = ['PUNCTUATION', 'NUMBER_WORDS', 'ARTICLES', 'CONTRACTIONS', 'STRICT_NUMBERS', 'VQA_MODES', 'REPORTED_MODES',
+           'CLOSED_RULES', 'vqa_answers', 'llava_med_normalize', 'llava_med_recall', 'llava_med_closed',
+           'llava_med_closed_unfixed', 'llava_med_closed_batch', 'strict_words', 'strict_closed', 'strict_recall',
+           'score_answer', 'vqa_predictions', 'bootstrap_mean_ci', 'vqa_metrics', 'evaluate_vqa', 'write_vqa_metrics']
 
 # %% ../nbs/34_vqa_eval.ipynb #99d673f2
 def vqa_answers(model, processor, items:list, batch_size:int=16, max_new_tokens:int=64) -> list:
@@ -34,14 +35,36 @@ PUNCTUATION = (';', '/', '[', ']', '"', '{', '}', '(', ')', '=', '+', '\\', '_',
 NUMBER_WORDS = {'none': '0', 'zero': '0', 'one': '1', 'two': '2', 'three': '3', 'four': '4', 'five': '5', 'six': '6',
                 'seven': '7', 'eight': '8', 'nine': '9', 'ten': '10'}
 ARTICLES = ('a', 'an', 'the')
-CONTRACTIONS = {w.replace("'", ''): w for w in (
-    "ain't aren't can't could've couldn't couldn't've didn't doesn't don't hadn't hadn't've hasn't haven't he'd he'd've "
-    "he's how'd how'll how's isn't it'd it'd've it'll let's ma'am mightn't mightn't've might've mustn't must've needn't "
-    "not've o'clock oughtn't shan't she'd've she's should've shouldn't shouldn't've somebody'd've somebody'll "
-    "somebody's someone'd someone'd've someone'll someone's something'd something'd've something'll that's there'd "
-    "there'd've there're there's they'd they'd've they'll they're they've 'twas wasn't we'd've we've weren't what'll "
-    "what're what's what've when's where'd where's where've who'd who'd've who'll who's who've why'll why're why's "
-    "won't would've wouldn't wouldn't've y'all y'all'll y'all'd've you'd you'd've you'll you're you've").split()}
+# Verbatim from microsoft/LLaVA-Med, llava/eval/eval_metrics/glossary.py (commit b9a98a7), `contractions`: 120 entries in
+# the original order, quirks included (no "lets"/"shes", capitalised keys, reversed "somebody'd").
+CONTRACTIONS = {
+    "aint": "ain't", "arent": "aren't", "cant": "can't", "couldve": "could've", "couldnt": "couldn't",
+    "couldn'tve": "couldn't've", "couldnt've": "couldn't've", "didnt": "didn't", "doesnt": "doesn't",
+    "dont": "don't", "hadnt": "hadn't", "hadnt've": "hadn't've", "hadn'tve": "hadn't've", "hasnt": "hasn't",
+    "havent": "haven't", "hed": "he'd", "hed've": "he'd've", "he'dve": "he'd've", "hes": "he's", "howd": "how'd",
+    "howll": "how'll", "hows": "how's", "Id've": "I'd've", "I'dve": "I'd've", "Im": "I'm", "Ive": "I've",
+    "isnt": "isn't", "itd": "it'd", "itd've": "it'd've", "it'dve": "it'd've", "itll": "it'll", "let's": "let's",
+    "maam": "ma'am", "mightnt": "mightn't", "mightnt've": "mightn't've", "mightn'tve": "mightn't've",
+    "mightve": "might've", "mustnt": "mustn't", "mustve": "must've", "neednt": "needn't", "notve": "not've",
+    "oclock": "o'clock", "oughtnt": "oughtn't", "ow's'at": "'ow's'at", "'ows'at": "'ow's'at", "'ow'sat": "'ow's'at",
+    "shant": "shan't", "shed've": "she'd've", "she'dve": "she'd've", "she's": "she's", "shouldve": "should've",
+    "shouldnt": "shouldn't", "shouldnt've": "shouldn't've", "shouldn'tve": "shouldn't've", "somebody'd": "somebodyd",
+    "somebodyd've": "somebody'd've", "somebody'dve": "somebody'd've", "somebodyll": "somebody'll",
+    "somebodys": "somebody's", "someoned": "someone'd", "someoned've": "someone'd've", "someone'dve": "someone'd've",
+    "someonell": "someone'll", "someones": "someone's", "somethingd": "something'd",
+    "somethingd've": "something'd've", "something'dve": "something'd've", "somethingll": "something'll",
+    "thats": "that's", "thered": "there'd", "thered've": "there'd've", "there'dve": "there'd've",
+    "therere": "there're", "theres": "there's", "theyd": "they'd", "theyd've": "they'd've", "they'dve": "they'd've",
+    "theyll": "they'll", "theyre": "they're", "theyve": "they've", "twas": "'twas", "wasnt": "wasn't",
+    "wed've": "we'd've", "we'dve": "we'd've", "weve": "we've", "werent": "weren't", "whatll": "what'll",
+    "whatre": "what're", "whats": "what's", "whatve": "what've", "whens": "when's", "whered": "where'd",
+    "wheres": "where's", "whereve": "where've", "whod": "who'd", "whod've": "who'd've", "who'dve": "who'd've",
+    "wholl": "who'll", "whos": "who's", "whove": "who've", "whyll": "why'll", "whyre": "why're", "whys": "why's",
+    "wont": "won't", "wouldve": "would've", "wouldnt": "wouldn't", "wouldnt've": "wouldn't've",
+    "wouldn'tve": "wouldn't've", "yall": "y'all", "yall'll": "y'all'll", "y'allll": "y'all'll",
+    "yall'd've": "y'all'd've", "y'alld've": "y'all'd've", "y'all'dve": "y'all'd've", "youd": "you'd",
+    "youd've": "you'd've", "you'dve": "you'd've", "youll": "you'll", "youre": "you're", "youve": "you've",
+}
 
 def llava_med_normalize(text:str) -> str:
     "`text` as LLaVA-Med's `normalize_word` leaves it (quirks included)."
@@ -53,6 +76,7 @@ def llava_med_normalize(text:str) -> str:
     out = re.sub(r'\.(?!\d)', '', out, count=32)   # the reference's look-behind was written as a look-ahead: any '.' not before a digit
     words = [NUMBER_WORDS.get(w, w) for w in out.lower().split()]
     return ' '.join(CONTRACTIONS.get(w, w) for w in words if w not in ARTICLES).replace(',', '')
+
 
 # %% ../nbs/34_vqa_eval.ipynb #dc09328b
 def _words(text:str) -> Counter: return Counter(text.split())
@@ -68,21 +92,38 @@ def llava_med_recall(prediction:str, reference:str) -> float:
 
 # %% ../nbs/34_vqa_eval.ipynb #de3231af
 def llava_med_closed(prediction:str, reference:str) -> float:
-    "LLaVA-Med's closed-question hit: 'yes' or 'no' in the prediction, and the reference in it (substrings)."
+    "`run_eval.py` (b9a98a7): 'yes' or 'no' in the prediction, and the reference in it (substrings)."
     pred, ref = llava_med_normalize(prediction.lower()), llava_med_normalize(reference.lower())
     return float(('yes' in pred or 'no' in pred) and ref in pred)
 
+def llava_med_closed_unfixed(prediction:str, reference:str) -> float|None:
+    "`run_eval.py` before b9a98a7: as `llava_med_closed`, but a miss that holds yes/no is not counted (None)."
+    pred, ref = llava_med_normalize(prediction.lower()), llava_med_normalize(reference.lower())
+    if 'yes' in pred or 'no' in pred: return 1.0 if ref in pred else None
+    return 0.0
+
+def llava_med_closed_batch(prediction:str, reference:str) -> float:
+    "`run_eval_batch.py`: the reference in the prediction (substring), nothing else."
+    return float(llava_med_normalize(reference.lower()) in llava_med_normalize(prediction.lower()))
+
+
 # %% ../nbs/34_vqa_eval.ipynb #1b7c90e1
 STRICT_NUMBERS = {k: v for k, v in NUMBER_WORDS.items() if k != 'none'}
+_CJK = '\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff'     # kana and CJK ideographs: one word per character
+_STRICT_WORD = re.compile(rf'\d+\.\d+|[{_CJK}]|[^\W_{_CJK}]+')
 
 def strict_words(text:str) -> list:
-    "Lower-cased words of `text`: letters and digits only, articles dropped, number words as digits."
-    words = re.findall(r'\d+\.\d+|[a-z0-9]+', text.lower())
-    return [STRICT_NUMBERS.get(w, w) for w in words if w not in ARTICLES]
+    "Words of `text` (NFKC, lower case, any script), articles dropped, number words as digits."
+    text = unicodedata.normalize('NFKC', text).lower()
+    text = re.sub(r"(?<=\w)['\u2019](?=\w)", '', text)                          # don't -> dont
+    text = re.sub(r'(?<=\d),(?=\d{3}(?!\d))', '', text)                         # 1,000 -> 1000
+    text = re.sub(r'\b(?:[^\W\d_]\.){2,}', lambda m: m.group().replace('.', ''), text)   # e.g. -> eg
+    return [STRICT_NUMBERS.get(w, w) for w in _STRICT_WORD.findall(text) if w not in ARTICLES]
 
 def strict_closed(prediction:str, reference:str) -> float:
     "1.0 when the prediction's yes/no words are exactly the yes/no reference (or, otherwise, its words are the reference's)."
     pred, ref = strict_words(prediction), strict_words(reference)
+    if not ref: return 0.0
     if ref in (['yes'], ['no']): return float({w for w in pred if w in ('yes', 'no')} == set(ref))
     return float(pred == ref)
 
@@ -91,22 +132,30 @@ def strict_recall(prediction:str, reference:str) -> float:
     pred, ref = Counter(strict_words(prediction)), Counter(strict_words(reference))
     return sum(min(n, pred[w]) for w, n in ref.items()) / sum(ref.values()) if ref else 0.0
 
-# %% ../nbs/34_vqa_eval.ipynb #458d6959
-VQA_MODES = {'llava-med': (llava_med_recall, llava_med_closed), 'strict': (strict_recall, strict_closed)}
 
-def score_answer(prediction:str, reference:str, answer_type:str, mode:str) -> float:
-    "The score of one answer in `mode`: recall for an OPEN question, 0/1 for a CLOSED one."
+# %% ../nbs/34_vqa_eval.ipynb #458d6959
+VQA_MODES = {'llava-med': (llava_med_recall, llava_med_closed), 'llava-med-unfixed': (llava_med_recall, llava_med_closed_unfixed),
+             'llava-med-batch': (llava_med_recall, llava_med_closed_batch), 'strict': (strict_recall, strict_closed)}
+REPORTED_MODES = ('llava-med', 'strict')     # the modes the metrics (and so the tables) summarise
+CLOSED_RULES = {'llava-med': "LLaVA-Med run_eval.py at b9a98a7: yes/no in the answer and the reference in it",
+                'llava-med-unfixed': "LLaVA-Med run_eval.py before b9a98a7: a yes/no answer without the reference is not counted",
+                'llava-med-batch': "LLaVA-Med run_eval_batch.py: the reference in the answer",
+                'strict': "whole-word yes/no equal to the reference (else the same words)"}
+
+def score_answer(prediction:str, reference:str, answer_type:str, mode:str) -> float|None:
+    "The score of one answer in `mode`: recall for an OPEN question, 0/1 (or None, uncounted) for a CLOSED one."
     if mode not in VQA_MODES: raise ValueError(f"unknown VQA metric mode {mode!r}; known: {', '.join(VQA_MODES)}")
-    if answer_type not in ('OPEN', 'CLOSED'): raise ValueError(f"answer type must be OPEN or CLOSED, got {answer_type!r}")
+    if answer_type not in ANSWER_TYPES: raise ValueError(f"answer type must be OPEN or CLOSED, got {answer_type!r}")
     recall, closed = VQA_MODES[mode]
     return recall(prediction, reference) if answer_type == 'OPEN' else closed(prediction, reference)
 
 def vqa_predictions(items:list, answers:list) -> list:
-    "One record per item: what was asked, the reference, the model's answer and its score in each mode."
+    "One record per item: what was asked, the reference, the model's answer and its score in each mode (None when unscored)."
     if len(items) != len(answers): raise ValueError(f'{len(items)} items but {len(answers)} answers')
+    score = lambda a, i, m: None if i.answer_type not in ANSWER_TYPES or (s := score_answer(a, i.answer, i.answer_type, m)) is None else round(s, 4)
     return [{'id': i.id, 'benchmark': i.benchmark, 'question': i.question, 'answer': i.answer, 'answer_type': i.answer_type,
-             'prediction': a, 'scores': {m: round(score_answer(a, i.answer, i.answer_type, m), 4) for m in VQA_MODES}}
-            for i, a in zip(items, answers)]
+             'prediction': a, 'scores': {m: score(a, i, m) for m in VQA_MODES}} for i, a in zip(items, answers)]
+
 
 # %% ../nbs/34_vqa_eval.ipynb #ffe80703
 def bootstrap_mean_ci(values:list, seed:int=0, resamples:int=1000, level:float=0.95) -> tuple:
@@ -119,25 +168,32 @@ def bootstrap_mean_ci(values:list, seed:int=0, resamples:int=1000, level:float=0
 
 # %% ../nbs/34_vqa_eval.ipynb #1961b969
 def vqa_metrics(predictions:list, mode:str='llava-med', seed:int=0) -> dict:
-    "Open recall and closed accuracy of `mode`'s scores in `predictions`, with counts and bootstrap intervals."
+    "Open recall and closed accuracy of `mode`'s scores in `predictions`, with counts, skipped answer types and bootstrap intervals."
     if mode not in VQA_MODES: raise ValueError(f"unknown VQA metric mode {mode!r}; known: {', '.join(VQA_MODES)}")
     opened = [p['scores'][mode] for p in predictions if p['answer_type'] == 'OPEN']
-    closed = [p['scores'][mode] for p in predictions if p['answer_type'] == 'CLOSED']
+    closed_all = [p['scores'][mode] for p in predictions if p['answer_type'] == 'CLOSED']
+    closed = [s for s in closed_all if s is not None]
+    skipped = Counter(f"answer_type={p['answer_type']}" for p in predictions if p['answer_type'] not in ANSWER_TYPES)
     mean = lambda xs: round(float(np.mean(xs)), 4) if xs else None
-    return {'mode': mode, 'open_recall': mean(opened), 'closed_accuracy': mean(closed), 'n_open': len(opened), 'n_closed': len(closed),
+    return {'mode': mode, 'closed_rule': CLOSED_RULES[mode], 'open_recall': mean(opened), 'closed_accuracy': mean(closed),
+            'n_open': len(opened), 'n_closed': len(closed), 'n_closed_uncounted': len(closed_all) - len(closed),
+            'skipped': dict(sorted(skipped.items())),
             'open_recall_ci': list(bootstrap_mean_ci(opened, seed)) if opened else None,
             'closed_accuracy_ci': list(bootstrap_ci([c == 1.0 for c in closed], seed)) if closed else None}
+
 
 # %% ../nbs/34_vqa_eval.ipynb #608903c5
 def evaluate_vqa(model, processor, items:list, batch_size:int=16, max_new_tokens:int=64, headline:str='llava-med', seed:int=0) -> tuple:
     "(metrics, predictions) of `model` on `VQAItem`s, decoded greedily, scored in every mode."
     if headline not in VQA_MODES: raise ValueError(f"unknown VQA metric mode {headline!r}; known: {', '.join(VQA_MODES)}")
     predictions = vqa_predictions(items, vqa_answers(model, processor, items, batch_size, max_new_tokens))
-    modes = {m: vqa_metrics(predictions, m, seed) for m in VQA_MODES}
+    modes = {m: vqa_metrics(predictions, m, seed) for m in dict.fromkeys([*REPORTED_MODES, headline])}
     benchmarks = sorted({i.benchmark for i in items})
     return ({'task': 'vqa', 'benchmark': benchmarks[0] if len(benchmarks) == 1 else benchmarks, 'decoding': 'greedy',
-             'max_new_tokens': max_new_tokens, 'headline': headline, 'open_recall': modes[headline]['open_recall'],
-             'closed_accuracy': modes[headline]['closed_accuracy'], 'modes': modes}, predictions)
+             'max_new_tokens': max_new_tokens, 'headline': headline, 'closed_rule': CLOSED_RULES[headline],
+             'open_recall': modes[headline]['open_recall'], 'closed_accuracy': modes[headline]['closed_accuracy'],
+             'skipped': modes[headline]['skipped'], 'modes': modes}, predictions)
+
 
 # %% ../nbs/34_vqa_eval.ipynb #e6e1c3d9
 def write_vqa_metrics(run_dir:Path|str, metrics:dict, predictions:list) -> Path:
