@@ -12,11 +12,12 @@ from .records import ImageRecord, MCQItem
 
 # %% auto #0
 __all__ = ['WBCATT_VALUES', 'WBCATT_MISSING', 'SKINCON_CONCEPTS', 'CBIS_VALUES', 'CBIS_LESION_KEYS', 'CBIS_MISSING',
-           'CHEXPERT_LABELS', 'POLICY_CHOICES', 'DESCRIBERS', 'CBIS_FIXED_OPTIONS', 'CBIS_QUESTION_KEYS',
-           'SET_QUESTION_KEYS', 'MCQ_BENCHMARKS', 'ANSWER_MARKER', 'cbis_parts', 'cbis_unknown_parts', 'ChexpertPolicy',
-           'attribute_name', 'describe_wbcatt', 'cbis_text', 'cbis_pathology', 'describe_cbis', 'concept_set_text',
-           'describe_skincon', 'describe_mimic', 'describe', 'letters_for', 'mcq_prompt', 'make_mcq', 'wbcatt_mcqs',
-           'cbis_mcqs', 'concept_set_mcqs', 'build_mcqs', 'parse_answer_letter']
+           'CBIS_SYNONYMS', 'CHEXPERT_LABELS', 'POLICY_CHOICES', 'DESCRIBERS', 'CBIS_FIXED_OPTIONS',
+           'CBIS_QUESTION_KEYS', 'SET_QUESTION_KEYS', 'MCQ_BENCHMARKS', 'ANSWER_MARKER', 'cbis_missing', 'cbis_parts',
+           'cbis_canonical', 'cbis_unknown_parts', 'ChexpertPolicy', 'attribute_name', 'describe_wbcatt', 'cbis_text',
+           'cbis_pathology', 'describe_cbis', 'concept_set_text', 'describe_skincon', 'describe_mimic', 'describe',
+           'letters_for', 'mcq_prompt', 'make_mcq', 'LetterBalancer', 'wbcatt_mcqs', 'cbis_mcqs', 'concept_set_mcqs',
+           'build_mcqs', 'parse_answer_letter']
 
 # %% ../nbs/02_benchmarks.ipynb #4e9e9309
 WBCATT_VALUES = {
@@ -51,22 +52,32 @@ CBIS_VALUES = {
                    'FOCAL_ASYMMETRIC_DENSITY', 'LYMPH_NODE'],
     'mass margins': ['CIRCUMSCRIBED', 'MICROLOBULATED', 'OBSCURED', 'ILL_DEFINED', 'SPICULATED'],
     'calc type': ['AMORPHOUS', 'COARSE', 'DYSTROPHIC', 'EGGSHELL', 'FINE_LINEAR_BRANCHING', 'LARGE_RODLIKE',
-                  'LUCENT_CENTER', 'LUCENT_CENTERED', 'MILK_OF_CALCIUM', 'PLEOMORPHIC', 'PUNCTATE',
-                  'ROUND_AND_REGULAR', 'SKIN', 'VASCULAR'],
+                  'LUCENT_CENTERED', 'MILK_OF_CALCIUM', 'PLEOMORPHIC', 'PUNCTATE', 'ROUND_AND_REGULAR', 'SKIN', 'VASCULAR'],
     'calc distribution': ['CLUSTERED', 'LINEAR', 'REGIONAL', 'DIFFUSELY_SCATTERED', 'SEGMENTAL'],
     'abnormality type': ['mass', 'calcification'],
     'pathology': ['MALIGNANT', 'BENIGN', 'BENIGN_WITHOUT_CALLBACK'],
 }
 CBIS_LESION_KEYS = {'mass': ('mass shape', 'mass margins'), 'calcification': ('calc type', 'calc distribution')}
-CBIS_MISSING = ('', 'N/A')
+CBIS_MISSING = ('', 'N/A', 'NA')            # compared after strip() and upper()
+CBIS_SYNONYMS = {                           # variant in the release -> the value read (the vocabulary's)
+    'calc type': {'LUCENT_CENTER': 'LUCENT_CENTERED'},
+}
+
+def cbis_missing(value:str) -> bool: return value.strip().upper() in CBIS_MISSING
 
 def cbis_parts(value:str) -> list:
-    "The single values in a CBIS cell such as 'LOBULATED-IRREGULAR' (none when empty)."
-    return [] if value.strip() in CBIS_MISSING else [p.strip() for p in value.split('-')]
+    "The single values in a CBIS cell such as 'LOBULATED-IRREGULAR' (none when missing)."
+    return [] if cbis_missing(value) else [p.strip() for p in value.split('-')]
+
+def cbis_canonical(key:str, value:str) -> str:
+    "A CBIS cell as read: missing -> '', each part through `CBIS_SYNONYMS`, a repeated part kept once."
+    parts = [CBIS_SYNONYMS.get(key, {}).get(p, p) for p in cbis_parts(value)]
+    return '-'.join(dict.fromkeys(parts))
 
 def cbis_unknown_parts(key:str, value:str) -> list:
-    "Parts of `value` that are not in the vocabulary of CBIS attribute `key`."
-    return [p for p in cbis_parts(value) if p not in CBIS_VALUES[key]]
+    "Parts of `value` (read through the synonym table) that are not in the vocabulary of CBIS attribute `key`."
+    return [p for p in cbis_parts(cbis_canonical(key, value)) if p not in CBIS_VALUES[key]]
+
 
 # %% ../nbs/02_benchmarks.ipynb #220b2159
 CHEXPERT_LABELS = ['Atelectasis', 'Cardiomegaly', 'Consolidation', 'Edema', 'Enlarged Cardiomediastinum', 'Fracture',
@@ -150,71 +161,86 @@ def mcq_prompt(item:MCQItem) -> str:
             f'starting with "The correct answer is [{" or ".join(item.letters)}]".')
 
 # %% ../nbs/02_benchmarks.ipynb #45439220
-def make_mcq(record:ImageRecord, key:str, question_key:str, truth:str, distractors:list, rng:random.Random|None) -> MCQItem:
-    "An MCQ on `record` with options `truth` + `distractors`, shuffled by `rng` (kept in order when `rng` is None)."
-    options = [truth] + [d for d in distractors if d != truth]
-    if rng is not None: rng.shuffle(options)
-    return MCQItem(record.id, record.image, key, f"What is the {question_key}?", options,
-                   letters_for(len(options))[options.index(truth)])
+def make_mcq(record:ImageRecord, key:str, question_key:str, truth:str, distractors:list, rng:random.Random|None,
+             position:int|None=None) -> MCQItem:
+    "An MCQ on `record`: `distractors` shuffled by `rng` (in order when None), `truth` at `position` (random, or first without `rng`)."
+    others = [d for d in dict.fromkeys(distractors) if d != truth]
+    if rng is not None: rng.shuffle(others)
+    if position is None: position = rng.randrange(len(others) + 1) if rng is not None else 0
+    options = others[:position] + [truth] + others[position:]
+    return MCQItem(record.id, record.image, key, f"What is the {question_key}?", options, letters_for(len(options))[position])
+
+class LetterBalancer:
+    "Where the truth goes among n options: each block of n questions puts it once at every position, in a seeded order."
+    def __init__(self, seed:int=0): self.rng, self.queues = random.Random(f'letters-{seed}'), {}
+    def __call__(self, n:int) -> int:
+        queue = self.queues.setdefault(n, [])
+        if not queue: queue.extend(self.rng.sample(range(n), n))
+        return queue.pop()
+
 
 # %% ../nbs/02_benchmarks.ipynb #1a277111
-def wbcatt_mcqs(record:ImageRecord, rng:random.Random) -> list:
-    "One MCQ about a random applicable attribute of a WBCAtt cell."
+def wbcatt_mcqs(record:ImageRecord, rng:random.Random, place:LetterBalancer|None=None) -> list:
+    "One MCQ about a random applicable attribute of a WBCAtt cell, options shuffled."
     keys = [k for k in WBCATT_VALUES if record.attributes.get(k, WBCATT_MISSING) != WBCATT_MISSING]
     if not keys: return []
     key = rng.choice(keys)
-    options = WBCATT_VALUES[key]
-    truth = record.attributes[key]
-    return [MCQItem(record.id, record.image, key, f"What is the {attribute_name(key)}?", list(options),
-                    letters_for(len(options))[options.index(truth)])]
+    options, truth = WBCATT_VALUES[key], record.attributes[key]
+    return [make_mcq(record, key, attribute_name(key), truth, list(options), rng, place(len(options)) if place else None)]
+
 
 # %% ../nbs/02_benchmarks.ipynb #22299df1
 CBIS_FIXED_OPTIONS = {'abnormality type': ['calcification', 'mass'], 'pathology': ['benign', 'malignant']}
 CBIS_QUESTION_KEYS = {'mass margins': 'mass margin'}
 
-def cbis_mcqs(record:ImageRecord, rng:random.Random) -> list:
+def cbis_mcqs(record:ImageRecord, rng:random.Random, place:LetterBalancer|None=None) -> list:
     "The MCQs on one CBIS-DDSM lesion."
     attributes, items = record.attributes, []
+    at = lambda n: place(n) if place else None
     for key in CBIS_LESION_KEYS[attributes['abnormality type']]:
         parts = cbis_parts(attributes.get(key, ''))
         if len(parts) != 1: continue
         others = [cbis_text(v) for v in CBIS_VALUES[key] if v != parts[0]]
         truth = cbis_text(parts[0])
         distractors = rng.sample(sorted(set(others) - {truth}), 4)
-        items.append(make_mcq(record, key, CBIS_QUESTION_KEYS.get(key, key), truth, distractors, rng))
+        items.append(make_mcq(record, key, CBIS_QUESTION_KEYS.get(key, key), truth, distractors, rng, at(5)))
     truths = {'abnormality type': attributes['abnormality type'], 'pathology': cbis_pathology(attributes['pathology'])}
     for key, options in CBIS_FIXED_OPTIONS.items():
-        items.append(MCQItem(record.id, record.image, key, f"What is the {key}?", list(options),
-                             letters_for(len(options))[options.index(truths[key])]))
+        position = at(len(options))
+        if position is None: position = options.index(truths[key])      # no balancer: the fixed order
+        items.append(make_mcq(record, key, key, truths[key], list(options), None, position))
     return items
+
 
 # %% ../nbs/02_benchmarks.ipynb #432128b9
 SET_QUESTION_KEYS = {'skincon': 'dermatologic feature', 'mimic-cxr': 'radiographic findings'}
 
-def concept_set_mcqs(record:ImageRecord, pool:list, rng:random.Random) -> list:
+def concept_set_mcqs(record:ImageRecord, pool:list, rng:random.Random, place:LetterBalancer|None=None) -> list:
     "One MCQ asking for the concept set of `record`, with distractor sets drawn from `pool`."
     truth = describe(record)
     if not truth: return []
     others = sorted(set(pool) - {truth, ''})
     if not others: return []
     distractors = rng.sample(others, min(4, len(others)))
-    return [make_mcq(record, 'concepts', SET_QUESTION_KEYS[record.benchmark], truth, distractors, rng)]
+    return [make_mcq(record, 'concepts', SET_QUESTION_KEYS[record.benchmark], truth, distractors, rng,
+                     place(len(distractors) + 1) if place else None)]
 
 # %% ../nbs/02_benchmarks.ipynb #6062c2a9
 MCQ_BENCHMARKS = ('wbcatt', 'skincon', 'cbis', 'mimic-cxr')
 
 def build_mcqs(records:list, seed:int=0, pool:list|None=None) -> tuple:
     "(MCQ items, Counter of records skipped by reason) for `records` of one benchmark."
-    rng, items, skipped = random.Random(seed), [], Counter()
+    rng, place, items, skipped = random.Random(seed), LetterBalancer(seed), [], Counter()
     pool = pool if pool is not None else [describe(r) for r in records if r.benchmark in SET_QUESTION_KEYS]
     for record in records:
-        if record.benchmark == 'wbcatt': new = wbcatt_mcqs(record, rng)
-        elif record.benchmark == 'cbis': new = cbis_mcqs(record, rng)
-        elif record.benchmark in SET_QUESTION_KEYS: new = concept_set_mcqs(record, pool, rng)
+        if record.benchmark == 'wbcatt': new = wbcatt_mcqs(record, rng, place)
+        elif record.benchmark == 'cbis': new = cbis_mcqs(record, rng, place)
+        elif record.benchmark in SET_QUESTION_KEYS: new = concept_set_mcqs(record, pool, rng, place)
         else: raise ValueError(f"no MCQ rules for benchmark {record.benchmark!r}; known: {', '.join(MCQ_BENCHMARKS)}")
         if not new: skipped[f'{record.benchmark}: no question applies'] += 1
         items.extend(new)
     return items, skipped
+
 
 # %% ../nbs/02_benchmarks.ipynb #2a82bfc1
 ANSWER_MARKER = 'the correct answer is'

@@ -41,13 +41,16 @@ def _settings(args):
 def data_summary(args) -> int:
     settings, options = _settings(args), _loader_options(args)
     if args.name != 'all':
-        print(json.dumps(summarize(load_dataset(args.name, args.root, settings, **options)), indent=2))
+        summary = summarize(load_dataset(args.name, args.root, settings, **options))
+        for note in summary['notes']: print(f"medvlm: warning: {note}", file=sys.stderr)
+        print(json.dumps(summary, indent=2))
         return 0
     if args.root: raise ValueError('--root names one dataset; use it with a dataset name, not all')
     summaries = {}
     for name, root in settings.data_roots.items():
         if not root.exists(): print(f"medvlm: {name}: no data at {root} (skipped)", file=sys.stderr); continue
         summaries[name] = summarize(load_dataset(name, root, settings, **options))
+        for note in summaries[name]['notes']: print(f"medvlm: warning: {note}", file=sys.stderr)
     if not summaries: print("medvlm: no configured dataset root exists yet (see data/README.md)", file=sys.stderr)
     print(json.dumps(summaries, indent=2))
     return 0

@@ -54,11 +54,14 @@ def item_attributes(item) -> dict:
     raise TypeError(f"cannot summarise {type(item).__name__}")
 
 def summarize(result:LoadResult) -> dict:
-    "The `medvlm data summary` object: benchmark, split sizes, attribute value counts, skipped rows by reason."
+    "The `medvlm data summary` object: split sizes, attribute value counts, skipped rows, and the quirks read."
     splits, attributes = Counter(), {}
     for item in result.items:
         splits[getattr(item, 'split', 'all')] += 1
         for key, value in item_attributes(item).items(): attributes.setdefault(key, Counter())[value] += 1
     return {'benchmark': result.benchmark, 'splits': dict(splits),
             'attributes': {k: dict(sorted(v.items())) for k, v in attributes.items()},
-            'skipped': dict(sorted(result.skipped.items()))}
+            'skipped': dict(sorted(result.skipped.items())), 'missing': dict(sorted(result.missing.items())),
+            'rewritten': dict(sorted(result.rewritten.items())), 'dropped_images': dict(sorted(result.dropped.items())),
+            'notes': list(result.notes)}
+

@@ -4,35 +4,54 @@
 
 # %% ../nbs/03_loaders.ipynb #c0198bac
 from __future__ import annotations
-import random
+import csv, gzip, random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .records import DataError, ImageRecord
+from .records import DataError, ImageRecord, line_place
 from .benchmarks import (WBCATT_VALUES, WBCATT_MISSING, SKINCON_CONCEPTS, CBIS_VALUES, CBIS_LESION_KEYS,
-                               cbis_unknown_parts, CHEXPERT_LABELS, ChexpertPolicy)
+                               cbis_unknown_parts, cbis_canonical, cbis_missing, CHEXPERT_LABELS, ChexpertPolicy)
 
 # %% auto #0
-__all__ = ['WBCATT_SPLITS', 'SKINCON_EXCLUDE', 'CBIS_FILES', 'CBIS_ABNORMALITY', 'LoadResult', 'row_place', 'read_csv_checked',
-           'check_value', 'image_present', 'load_wbcatt', 'instfree_skincon_splits', 'load_skincon',
-           'cbis_validation_patients', 'kaggle_crop_index', 'cbis_image', 'load_cbis', 'mimic_file',
+__all__ = ['WBCATT_SPLITS', 'SKINCON_EXCLUDE', 'CBIS_FILES', 'CBIS_ABNORMALITY', 'LoadResult', 'csv_record_lines', 'row_place',
+           'read_csv_checked', 'check_value', 'image_present', 'keep_image', 'load_wbcatt', 'instfree_skincon_splits',
+           'load_skincon', 'cbis_validation_patients', 'kaggle_crop_index', 'cbis_image', 'load_cbis', 'mimic_file',
            'mimic_study_folder', 'load_mimic_cxr']
 
 # %% ../nbs/03_loaders.ipynb #21ecaf64
 @dataclass
 class LoadResult:
-    "The records a loader read, and what it skipped (reason -> count)."
+    "The records a loader read, what it skipped (reason -> count), and what it read through its release's quirks."
     benchmark: str
     items: list
     skipped: Counter = field(default_factory=Counter)
+    missing: Counter = field(default_factory=Counter)     # field -> cells the release left missing
+    rewritten: Counter = field(default_factory=Counter)   # 'field: raw -> read' -> count
+    dropped: Counter = field(default_factory=Counter)     # split -> records left out because their image is missing
+    notes: list = field(default_factory=list)             # one line per file about a quirk read as it is
 
     def split(self, name:str) -> list: return [r for r in self.items if r.split == name]
 
+
 # %% ../nbs/03_loaders.ipynb #ce4745b5
-def row_place(index:int) -> str: return f"row {index + 1}"
+def csv_record_lines(path:Path) -> list:
+    "The 1-based line each record of CSV `path` starts on (the header's first), blank lines left out as pandas does."
+    opener = gzip.open if path.suffix == '.gz' else open
+    lines, at = [], 1
+    with opener(path, 'rt', newline='', encoding='utf-8-sig') as f:
+        reader = csv.reader(f)
+        for row in reader:
+            if row: lines.append(at)
+            at = reader.line_num + 1
+    return lines
+
+def row_place(table:pd.DataFrame, index:int) -> str:
+    "The place of data row `index` of a table from `read_csv_checked`: the line it starts on."
+    lines = table.attrs.get('lines')
+    return line_place(lines[index] if lines else index + 2)
 
 def read_csv_checked(path:Path, required:list, aliases:dict|None=None) -> pd.DataFrame:
     "Read the CSV at `path` as text, renaming `aliases` columns, refusing a missing or empty file and missing columns."
@@ -45,7 +64,10 @@ def read_csv_checked(path:Path, required:list, aliases:dict|None=None) -> pd.Dat
     missing = [c for c in required if c not in table.columns]
     if missing: raise DataError(path, f"missing column{'s' * (len(missing) > 1)} {', '.join(map(repr, missing))}", field=missing[0])
     if table.empty: raise DataError(path, 'no data rows')
+    lines = csv_record_lines(path)[1:]
+    table.attrs['lines'] = lines if len(lines) == len(table) else None      # counted apart from pandas: used only if they agree
     return table
+
 
 # %% ../nbs/03_loaders.ipynb #4ba7e797
 def check_value(path:Path, where:str, key:str, value:str, allowed) -> None:
@@ -62,22 +84,32 @@ def image_present(image:Path, path:Path, where:str, key:str, skip_missing:bool, 
         return False
     raise DataError(path, f"image file not found: {image} (pass skip_missing / --skip-missing to skip and count such rows)", where, key)
 
+def keep_image(result:LoadResult, split:str, image:Path, path:Path, where:str, key:str, skip_missing:bool) -> bool:
+    "`image_present`, counting a dropped record under its split too."
+    if image_present(image, path, where, key, skip_missing, result.skipped): return True
+    result.dropped[split] += 1
+    return False
+
+
 # %% ../nbs/03_loaders.ipynb #ec21334f
 WBCATT_SPLITS = ('train', 'val', 'test')
 
 def load_wbcatt(root:Path|str, splits:tuple|None=None, skip_missing:bool=False) -> LoadResult:
-    "WBCAtt from `root/pbc_attr_v1_{split}.csv`, images at `root/<path>`."
+    "WBCAtt from `root/pbc_attr_v1_{split}.csv`, images at `root/<path>`; `nil` cells counted as missing."
     root, result = Path(root), LoadResult('wbcatt', [])
     for split in splits or WBCATT_SPLITS:
         path = root/f'pbc_attr_v1_{split}.csv'
         table = read_csv_checked(path, ['img_name', *WBCATT_VALUES, 'path'])
         for i, row in enumerate(table.to_dict('records')):
+            where = row_place(table, i)
             for key, values in WBCATT_VALUES.items():
-                check_value(path, row_place(i), key, row[key], values if key == 'label' else [*values, WBCATT_MISSING])
-            if not image_present(root/row['path'], path, row_place(i), 'path', skip_missing, result.skipped): continue
+                check_value(path, where, key, row[key], values if key == 'label' else [*values, WBCATT_MISSING])
+            if not keep_image(result, split, root/row['path'], path, where, 'path', skip_missing): continue
+            result.missing.update(k for k in WBCATT_VALUES if row[k] == WBCATT_MISSING)
             result.items.append(ImageRecord(row['img_name'], root/row['path'], split, {k: row[k] for k in WBCATT_VALUES},
-                                            'wbcatt', f"{path.name}, {row_place(i)}"))
+                                            'wbcatt', f"{path.name}, {where}"))
     return result
+
 
 # %% ../nbs/03_loaders.ipynb #552cacd2
 SKINCON_EXCLUDE = 'Do not consider this image'
@@ -92,22 +124,24 @@ def instfree_skincon_splits(image_ids:list, seed:int=0) -> dict:
 # %% ../nbs/03_loaders.ipynb #3e33d8d2
 def load_skincon(root:Path|str, splits:tuple|None=None, skip_missing:bool=False,
                  annotations:str='annotations_fitzpatrick17k.csv') -> LoadResult:
-    "SKINCON concept labels from `root/<annotations>`, images at `root/images/<ImageID>`."
+    "SKINCON concept labels from `root/<annotations>`, split from the annotations alone, images at `root/images/<ImageID>`."
     root, result = Path(root), LoadResult('skincon', [])
     path = root/annotations
     table = read_csv_checked(path, ['ImageID', SKINCON_EXCLUDE, *SKINCON_CONCEPTS])
     kept = []
     for i, row in enumerate(table.to_dict('records')):
-        for key in (SKINCON_EXCLUDE, *SKINCON_CONCEPTS): check_value(path, row_place(i), key, row[key], ('0', '1'))
+        for key in (SKINCON_EXCLUDE, *SKINCON_CONCEPTS): check_value(path, row_place(table, i), key, row[key], ('0', '1'))
         if row[SKINCON_EXCLUDE] == '1': result.skipped[SKINCON_EXCLUDE] += 1; continue
-        if not image_present(root/'images'/row['ImageID'], path, row_place(i), 'ImageID', skip_missing, result.skipped): continue
         kept.append((i, row))
-    split_of = instfree_skincon_splits([row['ImageID'] for _, row in kept])
+    split_of = instfree_skincon_splits([row['ImageID'] for _, row in kept])     # from the annotation rows only
     for i, row in kept:
-        if splits and split_of[row['ImageID']] not in splits: continue
-        result.items.append(ImageRecord(row['ImageID'], root/'images'/row['ImageID'], split_of[row['ImageID']],
-                                        {c: int(row[c]) for c in SKINCON_CONCEPTS}, 'skincon', f"{path.name}, {row_place(i)}"))
+        split, image = split_of[row['ImageID']], root/'images'/row['ImageID']
+        if splits and split not in splits: continue
+        if not keep_image(result, split, image, path, row_place(table, i), 'ImageID', skip_missing): continue
+        result.items.append(ImageRecord(row['ImageID'], image, split, {c: int(row[c]) for c in SKINCON_CONCEPTS}, 'skincon',
+                                        f"{path.name}, {row_place(table, i)}"))
     return result
+
 
 # %% ../nbs/03_loaders.ipynb #7b5ed905
 CBIS_FILES = {(kind, split): f'csv/{kind}_case_description_{split}_set.csv'
@@ -129,7 +163,7 @@ def kaggle_crop_index(root:Path) -> dict|None:
     index = {}
     for i, row in enumerate(table.to_dict('records')):
         if row['SeriesDescription'].strip() != 'cropped images': continue
-        if row['PatientID'] in index: raise DataError(path, f"two cropped images for {row['PatientID']!r}", row_place(i), 'PatientID')
+        if row['PatientID'] in index: raise DataError(path, f"two cropped images for {row['PatientID']!r}", row_place(table, i), 'PatientID')
         relative = Path(row['image_path'])
         candidates = [root/relative, root/Path(*relative.parts[1:])] if len(relative.parts) > 1 else [root/relative]
         index[row['PatientID']] = next((c for c in candidates if c.is_file()), candidates[-1])
@@ -142,20 +176,29 @@ def cbis_image(root:Path, crop_path:str, kaggle:dict|None) -> Path:
     return kaggle.get(crop_path.split('/')[0], root/'jpeg'/'(no cropped image listed in csv/dicom_info.csv)')
 
 # %% ../nbs/03_loaders.ipynb #0f2797aa
-def _cbis_record(root, path, i, row, kind, split, kaggle, skip_missing, skipped):
-    where, abnormality = row_place(i), CBIS_ABNORMALITY[kind]
+def _cbis_lesion_value(result, path, where, key, raw) -> str:
+    "The value of lesion field `key` through the vocabulary table, counting missing and rewritten cells."
+    if cbis_missing(raw):
+        result.missing[key] += 1
+        return ''
+    unknown = cbis_unknown_parts(key, raw)
+    if unknown: raise DataError(path, f"unknown value {unknown[0]!r} in {raw!r}; expected values from "
+                                      f"{', '.join(CBIS_VALUES[key])} joined with '-'", where, key)
+    value = cbis_canonical(key, raw)
+    if value != raw.strip(): result.rewritten[f"{key}: {raw.strip()} -> {value}"] += 1
+    return value
+
+def _cbis_record(root, path, where, row, kind, split, kaggle, skip_missing, result):
+    abnormality = CBIS_ABNORMALITY[kind]
     check_value(path, where, 'abnormality type', row['abnormality type'], [abnormality])
-    for key in CBIS_LESION_KEYS[abnormality]:
-        unknown = cbis_unknown_parts(key, row[key])
-        if unknown: raise DataError(path, f"unknown value {unknown[0]!r} in {row[key]!r}; expected values from "
-                                          f"{', '.join(CBIS_VALUES[key])} joined with '-'", where, key)
     check_value(path, where, 'pathology', row['pathology'], CBIS_VALUES['pathology'])
+    lesion = {key: _cbis_lesion_value(result, path, where, key, row[key]) for key in CBIS_LESION_KEYS[abnormality]}
     image = cbis_image(root, row['cropped image file path'], kaggle)
-    if not image_present(image, path, where, 'cropped image file path', skip_missing, skipped): return None
+    if not keep_image(result, split, image, path, where, 'cropped image file path', skip_missing): return None
     keys = ('abnormality type', *CBIS_LESION_KEYS[abnormality], 'pathology')
     extra = {k: v.strip() for k, v in row.items() if k not in keys}
     return ImageRecord(row['cropped image file path'].strip().split('/')[0], image, split,
-                       {k: row[k].strip() for k in keys}, 'cbis', f"{path.name}, {where}", extra)
+                       {k: lesion.get(k, row[k].strip()) for k in keys}, 'cbis', f"{path.name}, {where}", extra)
 
 def load_cbis(root:Path|str, splits:tuple|None=None, skip_missing:bool=False) -> LoadResult:
     "CBIS-DDSM mass and calcification cases under `root/csv/`, with InstFree's patient-level validation split."
@@ -171,9 +214,10 @@ def load_cbis(root:Path|str, splits:tuple|None=None, skip_missing:bool=False) ->
         for i, row in enumerate(table.to_dict('records')):
             record_split = 'val' if split == 'train' and row['patient_id'] in validation else split
             if splits and record_split not in splits: continue
-            record = _cbis_record(root, path, i, row, kind, record_split, kaggle, skip_missing, result.skipped)
+            record = _cbis_record(root, path, row_place(table, i), row, kind, record_split, kaggle, skip_missing, result)
             if record is not None: result.items.append(record)
     return result
+
 
 # %% ../nbs/03_loaders.ipynb #0d257ecb
 def mimic_file(root:Path, name:str) -> Path:
@@ -194,7 +238,7 @@ def _chexpert_labels(path:Path, table:pd.DataFrame) -> dict:
             try: value = None if text == '' else float(text)
             except ValueError: value = 'bad'
             if value not in (None, 1.0, 0.0, -1.0):
-                raise DataError(path, f"unknown value {row[label]!r}; expected 1.0, 0.0, -1.0 or blank", row_place(i), label)
+                raise DataError(path, f"unknown value {row[label]!r}; expected 1.0, 0.0, -1.0 or blank", row_place(table, i), label)
             values[label] = value
         labels[row['study_id']] = values
     return labels
@@ -212,19 +256,21 @@ def load_mimic_cxr(root:Path|str, splits:tuple|None=None, skip_missing:bool=Fals
         meta = read_csv_checked(meta_path, ['dicom_id', 'ViewPosition'])
         view_of = dict(zip(meta['dicom_id'], meta['ViewPosition']))
     for i, row in enumerate(split_table.to_dict('records')):
-        check_value(split_path, row_place(i), 'split', row['split'], ('train', 'validate', 'test'))
+        where = row_place(split_table, i)
+        check_value(split_path, where, 'split', row['split'], ('train', 'validate', 'test'))
         if splits and row['split'] not in splits: continue
         view = view_of.get(row['dicom_id'], '')
         if views and view not in views: result.skipped['view not selected'] += 1; continue
         if row['study_id'] not in labels: result.skipped['no CheXpert labels for the study'] += 1; continue
+        result.missing.update(k for k, v in labels[row['study_id']].items() if v is None)   # blank: not mentioned
         read = {label: policy.read(value) for label, value in labels[row['study_id']].items()}
         if None in read.values(): result.skipped['label skipped by the CheXpert policy'] += 1; continue
         folder = mimic_study_folder(root, row['subject_id'], row['study_id'])
         image = folder/f"{row['dicom_id']}.jpg"
-        if not image_present(image, split_path, row_place(i), 'dicom_id', skip_missing, result.skipped): continue
+        if not keep_image(result, row['split'], image, split_path, where, 'dicom_id', skip_missing): continue
         report = folder.with_suffix('.txt')
         extra = {'subject_id': row['subject_id'], 'study_id': row['study_id'], 'view': view,
                  'report': report if report.is_file() else None, 'chexpert': labels[row['study_id']]}
-        result.items.append(ImageRecord(row['dicom_id'], image, row['split'], read, 'mimic-cxr',
-                                        f"{split_path.name}, {row_place(i)}", extra))
+        result.items.append(ImageRecord(row['dicom_id'], image, row['split'], read, 'mimic-cxr', f"{split_path.name}, {where}", extra))
     return result
+

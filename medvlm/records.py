@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_records.ipynb #b7fe9555
 from __future__ import annotations
-import io, json, os, tempfile
+import io, json, os, tempfile, warnings
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 from typing import Union
@@ -12,9 +12,10 @@ from typing import Union
 from PIL import Image
 
 # %% auto #0
-__all__ = ['ImageSource', 'ANSWER_TYPES', 'IMAGE_TOKEN', 'DOMAINS', 'DataError', 'load_image', 'ImageRecord', 'MCQItem',
-           'VQAItem', 'Turn', 'Conversation', 'conversation_problems', 'read_json', 'write_text_atomic',
-           'write_json_atomic', 'read_jsonl', 'write_jsonl', 'read_llava_json', 'write_llava_json', 'FigureCaption']
+__all__ = ['ImageSource', 'ANSWER_TYPES', 'IMAGE_TOKEN', 'DOMAINS', 'MISSPELT_KEYS', 'DataError', 'line_place', 'item_place',
+           'load_image', 'ImageRecord', 'MCQItem', 'VQAItem', 'Turn', 'Conversation', 'conversation_problems',
+           'read_json', 'write_text_atomic', 'write_json_atomic', 'read_jsonl', 'write_jsonl', 'read_llava_json',
+           'write_llava_json', 'FigureCaption']
 
 # %% ../nbs/01_records.ipynb #04df4621
 class DataError(ValueError):
@@ -26,6 +27,16 @@ class DataError(ValueError):
     def __str__(self):
         place = ', '.join(p for p in (self.where, f"field '{self.field}'" if self.field else None) if p)
         return f"{self.file}: {place + ': ' if place else ''}{self.problem}"
+
+def line_place(line:int, header:bool=True) -> str:
+    "Where a CSV record (header = line 1) or a JSON-lines record starts, said with its convention."
+    return f"line {line} (1-based{', header = line 1' if header else ''})"
+
+def item_place(index:int, item=None, key:str='id') -> str:
+    "Where an item of a JSON list is: its 0-based index, and its `key` when it has one."
+    known = isinstance(item, dict) and item.get(key) not in (None, '')
+    return f"item {index} (0-based index{f', {key} {item[key]!r}' if known else ''})"
+
 
 # %% ../nbs/01_records.ipynb #26ae86c5
 ImageSource = Union[Path, bytes]
@@ -193,17 +204,29 @@ def _conversation_from_json(record:dict) -> Conversation:
         domains=[d for d in DOMAINS if domain.get(d)],
         extra={**{k: v for k, v in record.items() if k not in known}, **({'domain': True} if 'domain' in record else {})})
 
-def read_llava_json(path:Path|str) -> list:
-    "Read a LLaVA conversation JSON file into `Conversation`s, refusing invalid records."
+MISSPELT_KEYS = {'conversatons': 'conversations'}   # as some LLaVA-Med releases write it
+
+def _respelt(record):
+    "`record` with its misspelt keys read as the right ones (None when it had none)."
+    if not isinstance(record, dict) or not any(k in record and v not in record for k, v in MISSPELT_KEYS.items()): return None
+    return {MISSPELT_KEYS.get(k, k) if MISSPELT_KEYS.get(k) not in record else k: v for k, v in record.items()}
+
+def read_llava_json(path:Path|str, notes:list|None=None) -> list:
+    "Read a LLaVA conversation JSON file into `Conversation`s, refusing invalid records; misspelt keys are read and noted once."
     data = read_json(path)
     if not isinstance(data, list): raise DataError(path, f"expected a JSON list of conversations, got {type(data).__name__}")
-    conversations, seen = [], set()
+    conversations, seen, respelt = [], set(), 0
     for i, record in enumerate(data):
+        if (fixed := _respelt(record)) is not None: record, respelt = fixed, respelt + 1
         problems = conversation_problems(record)
-        if problems: raise DataError(path, problems[0][1], f"item {i}", problems[0][0])
-        if str(record['id']) in seen: raise DataError(path, f"duplicate id {record['id']!r}", f"item {i}", 'id')
+        if problems: raise DataError(path, problems[0][1], item_place(i, record), problems[0][0])
+        if str(record['id']) in seen: raise DataError(path, f"duplicate id {record['id']!r}", item_place(i, record), 'id')
         seen.add(str(record['id']))
         conversations.append(_conversation_from_json(record))
+    if respelt:
+        note = f"{path}: {respelt} of {len(data)} records spell the key 'conversations' as 'conversatons'; read as 'conversations'"
+        if notes is None: warnings.warn(note)
+        else: notes.append(note)
     return conversations
 
 def write_llava_json(conversations:list, path:Path|str) -> Path:
@@ -211,8 +234,9 @@ def write_llava_json(conversations:list, path:Path|str) -> Path:
     records = [c.to_json() for c in conversations]
     for i, record in enumerate(records):
         problems = conversation_problems(record)
-        if problems: raise DataError(path, problems[0][1], f"item {i}", problems[0][0])
+        if problems: raise DataError(path, problems[0][1], item_place(i, record), problems[0][0])
     return write_json_atomic(path, records)
+
 
 # %% ../nbs/01_records.ipynb #acd8df7b
 @dataclass

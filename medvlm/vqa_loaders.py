@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from .records import (DataError, VQAItem, FigureCaption, ANSWER_TYPES, DOMAINS, read_json, read_llava_json)
-from .loaders import LoadResult, check_value, image_present
+from .records import (DataError, VQAItem, FigureCaption, ANSWER_TYPES, DOMAINS, item_place, read_json, read_llava_json)
+from .loaders import LoadResult, check_value, image_present, keep_image
+
 
 # %% auto #0
 __all__ = ['VQA_RAD_FILE', 'VQA_RAD_IMAGES', 'VQA_RAD_EXTRA', 'SLAKE_SPLITS', 'SLAKE_EXTRA', 'PATHVQA_PICKLE_SPLITS',
-           'PMC_CAPTIONS', 'item_place', 'read_json_items', 'file_name', 'answer_type', 'load_vqa_rad', 'load_slake',
-           'pathvqa_answer_type', 'load_pathvqa', 'mention_text', 'load_pmc_captions', 'load_llava']
+           'PMC_CAPTIONS', 'PMC_OPTIONAL', 'read_json_items', 'file_name', 'answer_type', 'other_answer_type',
+           'load_vqa_rad', 'load_slake', 'pathvqa_answer_type', 'load_pathvqa', 'mention_text', 'absent',
+           'load_pmc_captions', 'load_llava']
 
 # %% ../nbs/04_vqa_loaders.ipynb #ebe416bf
-def item_place(index:int) -> str: return f"item {index}"
-
-def read_json_items(path:Path, required:list) -> list:
+def read_json_items(path:Path, required:list, id_key:str='id') -> list:
     "The list of objects in JSON file `path`, each checked for `required` fields."
     data = read_json(path)
     if not isinstance(data, list): raise DataError(path, f"expected a JSON list, got {type(data).__name__}")
@@ -29,8 +29,9 @@ def read_json_items(path:Path, required:list) -> list:
     for i, item in enumerate(data):
         if not isinstance(item, dict): raise DataError(path, f"expected an object, got {type(item).__name__}", item_place(i))
         missing = [f for f in required if f not in item]
-        if missing: raise DataError(path, 'missing', item_place(i), missing[0])
+        if missing: raise DataError(path, 'missing', item_place(i, item, id_key), missing[0])
     return data
+
 
 # %% ../nbs/04_vqa_loaders.ipynb #e7e8ebdb
 def file_name(path:Path, where:str, key:str, value) -> str:
@@ -41,10 +42,17 @@ def file_name(path:Path, where:str, key:str, value) -> str:
 
 # %% ../nbs/04_vqa_loaders.ipynb #f2fca08e
 def answer_type(path:Path, where:str, value) -> str:
-    "OPEN or CLOSED from a release's answer-type field."
-    normal = str(value).strip().upper()
-    check_value(path, where, 'answer_type', normal, ANSWER_TYPES)
-    return normal
+    "OPEN, CLOSED or another type (upper-cased) from a release's answer-type field; refuses anything but text."
+    if not isinstance(value, str) or not value.strip():
+        raise DataError(path, f"expected an answer type (OPEN or CLOSED), got {value!r}", where, 'answer_type')
+    return value.strip().upper()
+
+def other_answer_type(kind:str, skipped:Counter) -> bool:
+    "True (and counted) when `kind` is neither OPEN nor CLOSED."
+    if kind in ANSWER_TYPES: return False
+    skipped[f'answer_type={kind}'] += 1
+    return True
+
 
 # %% ../nbs/04_vqa_loaders.ipynb #37886838
 VQA_RAD_FILE, VQA_RAD_IMAGES = 'VQA_RAD Dataset Public.json', 'VQA_RAD Image Folder'
@@ -54,15 +62,18 @@ def load_vqa_rad(root:Path|str, splits:tuple|None=None, skip_missing:bool=False)
     "VQA-RAD from `root/VQA_RAD Dataset Public.json`, images in `root/VQA_RAD Image Folder/`."
     root, result = Path(root), LoadResult('vqa-rad', [])
     path = root/VQA_RAD_FILE
-    for i, item in enumerate(read_json_items(path, ['qid', 'phrase_type', 'image_name', 'question', 'answer', 'answer_type'])):
+    for i, item in enumerate(read_json_items(path, ['qid', 'phrase_type', 'image_name', 'question', 'answer', 'answer_type'], 'qid')):
+        where = item_place(i, item, 'qid')
         split = 'test' if str(item['phrase_type']).startswith('test') else 'train'
-        kind = answer_type(path, item_place(i), item['answer_type'])
+        kind = answer_type(path, where, item['answer_type'])
         if splits and split not in splits: continue
-        image = root/VQA_RAD_IMAGES/file_name(path, item_place(i), 'image_name', item['image_name'])
-        if not image_present(image, path, item_place(i), 'image_name', skip_missing, result.skipped): continue
+        if other_answer_type(kind, result.skipped): continue
+        image = root/VQA_RAD_IMAGES/file_name(path, where, 'image_name', item['image_name'])
+        if not keep_image(result, split, image, path, where, 'image_name', skip_missing): continue
         result.items.append(VQAItem(str(item['qid']), image, item['question'], str(item['answer']), kind, split, 'vqa-rad',
-                                    f"{path.name}, {item_place(i)}", {k: item.get(k) for k in VQA_RAD_EXTRA}))
+                                    f"{path.name}, {where}", {k: item.get(k) for k in VQA_RAD_EXTRA}))
     return result
+
 
 # %% ../nbs/04_vqa_loaders.ipynb #4a58eae6
 SLAKE_SPLITS = ('train', 'validate', 'test')
@@ -73,14 +84,17 @@ def load_slake(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, l
     root, result = Path(root), LoadResult('slake', [])
     for split in splits or SLAKE_SPLITS:
         path = root/f'{split}.json'
-        for i, item in enumerate(read_json_items(path, ['qid', 'img_name', 'question', 'answer', 'q_lang', 'answer_type'])):
-            kind = answer_type(path, item_place(i), item['answer_type'])
+        for i, item in enumerate(read_json_items(path, ['qid', 'img_name', 'question', 'answer', 'q_lang', 'answer_type'], 'qid')):
+            where = item_place(i, item, 'qid')
+            kind = answer_type(path, where, item['answer_type'])
             if lang != 'all' and item['q_lang'] != lang: result.skipped[f"q_lang={item['q_lang']}"] += 1; continue
-            image = root/'imgs'/file_name(path, item_place(i), 'img_name', item['img_name'])
-            if not image_present(image, path, item_place(i), 'img_name', skip_missing, result.skipped): continue
+            if other_answer_type(kind, result.skipped): continue
+            image = root/'imgs'/file_name(path, where, 'img_name', item['img_name'])
+            if not keep_image(result, split, image, path, where, 'img_name', skip_missing): continue
             result.items.append(VQAItem(f"{split}-{item['qid']}", image, item['question'], str(item['answer']), kind, split,
-                                        'slake', f"{path.name}, {item_place(i)}", {k: item.get(k) for k in SLAKE_EXTRA}))
+                                        'slake', f"{path.name}, {where}", {k: item.get(k) for k in SLAKE_EXTRA}))
     return result
+
 
 # %% ../nbs/04_vqa_loaders.ipynb #b01f8b06
 def pathvqa_answer_type(answer:str) -> str: return 'CLOSED' if answer.strip().lower() in ('yes', 'no') else 'OPEN'
@@ -101,11 +115,12 @@ def _pathvqa_parquet(root:Path, files:list, splits, result:LoadResult) -> None:
         if table.empty: raise DataError(path, 'no data rows')
         for i, row in enumerate(table.to_dict('records')):
             image = _image_bytes(row['image'])
-            if image is None: raise DataError(path, 'no encoded image bytes', f"row {i + 1}", 'image')
+            if image is None: raise DataError(path, 'no encoded image bytes', f"row {i + 1} (1-based)", 'image')
             answer = str(row['answer'])
             result.items.append(VQAItem(f"{split}-{counters[split]}", image, str(row['question']), answer,
-                                        pathvqa_answer_type(answer), split, 'pathvqa', f"{path.name}, row {i + 1}"))
+                                        pathvqa_answer_type(answer), split, 'pathvqa', f"{path.name}, row {i + 1} (1-based)"))
             counters[split] += 1
+
 
 # %% ../nbs/04_vqa_loaders.ipynb #94c70e95
 PATHVQA_PICKLE_SPLITS = ('train', 'val', 'test')
@@ -119,13 +134,15 @@ def _pathvqa_pickles(root:Path, splits, skip_missing:bool, result:LoadResult) ->
         except Exception as e: raise DataError(path, f"not a readable pickle ({type(e).__name__})") from None
         if not isinstance(data, list): raise DataError(path, f"expected a list of question records, got {type(data).__name__}")
         for i, item in enumerate(data):
+            where = item_place(i, item, 'image')
             missing = [k for k in ('image', 'question', 'answer') if not isinstance(item, dict) or k not in item]
-            if missing: raise DataError(path, 'missing', item_place(i), missing[0])
-            image = root/'images'/split/f"{file_name(path, item_place(i), 'image', item['image'])}.jpg"
-            if not image_present(image, path, item_place(i), 'image', skip_missing, result.skipped): continue
+            if missing: raise DataError(path, 'missing', where, missing[0])
+            image = root/'images'/split/f"{file_name(path, where, 'image', item['image'])}.jpg"
+            if not keep_image(result, split, image, path, where, 'image', skip_missing): continue
             answer = str(item['answer'])
             result.items.append(VQAItem(f"{split}-{i}", image, str(item['question']), answer, pathvqa_answer_type(answer),
-                                        split, 'pathvqa', f"{path.name}, {item_place(i)}"))
+                                        split, 'pathvqa', f"{path.name}, {where}"))
+
 
 # %% ../nbs/04_vqa_loaders.ipynb #2313f4ce
 def load_pathvqa(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, allow_pickle:bool=False) -> LoadResult:
@@ -143,6 +160,7 @@ def load_pathvqa(root:Path|str, splits:tuple|None=None, skip_missing:bool=False,
 
 # %% ../nbs/04_vqa_loaders.ipynb #d8d2f738
 PMC_CAPTIONS = 'instruct/llava_med_instruct_fig_captions.json'
+PMC_OPTIONAL = ('in_text_mention', 'domain', 'pmid', 'fig_id', 'fig_label')
 
 def mention_text(mention) -> str|None:
     "The sentence of one in-text mention (a string or a `{tokens, entities}` object); None if it is neither."
@@ -156,35 +174,49 @@ def _caption_items(path:Path) -> list:
     if not isinstance(data, list) or not data: raise DataError(path, 'expected a non-empty JSON list of figure records (or one list per domain)')
     return data
 
+def absent(value) -> bool: return value is None or (isinstance(value, str) and not value.strip())
+
+def _mentions(path, where, value) -> list:
+    "The mention sentences of an `in_text_mention` value: a list, one sentence, or nothing."
+    if absent(value): return []
+    mentions = [mention_text(m) for m in value] if isinstance(value, list) else [mention_text(value)]
+    if None in mentions:
+        raise DataError(path, 'expected a list of sentences or {"tokens": sentence} objects (or null)', where, 'in_text_mention')
+    return mentions
+
 def load_pmc_captions(root:Path|str, skip_missing:bool=False, captions:str=PMC_CAPTIONS) -> LoadResult:
-    "Figure–caption records from `root/<captions>`, images at `root/images/<pair_id>.jpg`."
+    "Figure–caption records from `root/<captions>`, images at `root/images/<pair_id>.jpg`; optional fields may be null."
     root, result = Path(root), LoadResult('pmc', [])
     path = root/captions
     for i, item in enumerate(_caption_items(path)):
-        missing = [k for k in ('pair_id', 'fig_caption', 'in_text_mention', 'domain') if not isinstance(item, dict) or k not in item]
-        if missing: raise DataError(path, 'missing', item_place(i), missing[0])
-        domain = item['domain']
+        where = item_place(i, item, 'pair_id')
+        missing = [k for k in ('pair_id', 'fig_caption') if not isinstance(item, dict) or k not in item]
+        if missing: raise DataError(path, 'missing', where, missing[0])
+        domain = {} if absent(item.get('domain')) else item['domain']
         if not isinstance(domain, dict) or not set(domain) <= set(DOMAINS):
-            raise DataError(path, f"must map some of {', '.join(DOMAINS)} to booleans", item_place(i), 'domain')
-        mentions = [mention_text(m) for m in item['in_text_mention']] if isinstance(item['in_text_mention'], list) else [None]
-        if None in mentions:
-            raise DataError(path, 'expected a list of sentences or {"tokens": sentence} objects', item_place(i), 'in_text_mention')
-        image = root/'images'/f"{file_name(path, item_place(i), 'pair_id', item['pair_id'])}.jpg"
-        if not image_present(image, path, item_place(i), 'pair_id', skip_missing, result.skipped): continue
-        result.items.append(FigureCaption(item['pair_id'], image, item['fig_caption'], mentions,
-                                          [d for d in DOMAINS if domain.get(d)], str(item.get('pmid', '')),
-                                          item.get('fig_id', ''), item.get('fig_label', ''), f"{path.name}, {item_place(i)}"))
+            raise DataError(path, f"must map some of {', '.join(DOMAINS)} to booleans", where, 'domain')
+        mentions = _mentions(path, where, item.get('in_text_mention'))
+        image = root/'images'/f"{file_name(path, where, 'pair_id', item['pair_id'])}.jpg"
+        if not keep_image(result, 'all', image, path, where, 'pair_id', skip_missing): continue
+        result.missing.update(k for k in PMC_OPTIONAL if absent(item.get(k)))
+        text = lambda k: '' if absent(item.get(k)) else str(item[k])
+        result.items.append(FigureCaption(item['pair_id'], image, item['fig_caption'], mentions, [d for d in DOMAINS if domain.get(d)],
+                                          text('pmid'), text('fig_id'), text('fig_label'), f"{path.name}, {where}"))
     return result
+
 
 # %% ../nbs/04_vqa_loaders.ipynb #8d29127d
 def load_llava(path:Path|str, skip_missing:bool=False, image_dir:Path|str|None=None) -> LoadResult:
     "The conversations in LLaVA JSON file `path`, checking each image under `image_dir` (default: the file's folder)."
     path = Path(path)
     image_dir = Path(image_dir) if image_dir is not None else path.parent
-    result, conversations = LoadResult('llava', []), read_llava_json(path)
+    result = LoadResult('llava', [])
+    conversations = read_llava_json(path, result.notes)
     if not conversations: raise DataError(path, 'empty list: no conversations')
     for i, conversation in enumerate(conversations):
-        if conversation.image is not None and not image_present(image_dir/conversation.image, path, item_place(i), 'image',
-                                                                skip_missing, result.skipped): continue
+        where = item_place(i, {'id': conversation.id})
+        if conversation.image is not None and not keep_image(result, 'all', image_dir/conversation.image, path, where, 'image',
+                                                             skip_missing): continue
         result.items.append(conversation)
     return result
+

@@ -15,7 +15,7 @@ from medvlm.datasets import load_dataset
 
 LLAVA_FILE = 'instruct/BioMed-VITAL-instructions-mini.json'
 PMC_CAPTIONS = 'instruct/llava_med_instruct_fig_captions.json'
-SUMMARY_KEYS = {'benchmark', 'splits', 'attributes', 'skipped'}
+SUMMARY_KEYS = {'benchmark', 'splits', 'attributes', 'skipped', 'missing', 'rewritten', 'dropped_images', 'notes'}
 
 
 def summary_argv(name:str, root, *args) -> list:
@@ -46,7 +46,8 @@ def assert_one_line_error(result, expected:list):
 # ---------------------------------------------------------------------------------------------------------------------
 
 SLAKE_SUMMARY = {'benchmark': 'slake', 'splits': {'train': 2, 'validate': 1, 'test': 2},
-                 'attributes': {'answer_type': {'CLOSED': 3, 'OPEN': 2}}, 'skipped': {'q_lang=zh': 2}}
+                 'attributes': {'answer_type': {'CLOSED': 3, 'OPEN': 2}}, 'skipped': {'q_lang=zh': 2},
+                 'missing': {}, 'rewritten': {}, 'dropped_images': {}, 'notes': []}
 
 # (dataset, root under tests/fixtures, extra args, splits, some attribute counts, skipped)
 END_TO_END_SUMMARIES = [
@@ -197,7 +198,7 @@ def test_skip_missing_for_llava_conversations(cli, fresh_copy):
     (root/'images'/'22360835_F1.jpg').unlink()
     summary = parse_summary(cli(summary_argv('llava', root/LLAVA_FILE, '--images', root/'images', '--skip-missing')))
     assert summary == {'benchmark': 'llava', 'splits': {'all': 1}, 'attributes': {'domain': {'chest_xray': 1}},
-                       'skipped': {'missing image': 1}}
+                       'skipped': {'missing image': 1}, 'missing': {}, 'rewritten': {}, 'dropped_images': {'all': 1}, 'notes': []}
     beside_the_file = parse_summary(cli(summary_argv('llava', root/LLAVA_FILE, '--skip-missing')))
     assert beside_the_file['splits'] == {} and beside_the_file['skipped'] == {'missing image': 2}
 
@@ -311,11 +312,11 @@ BAD_INPUT = [
     bad('wbcatt-missing-column', 'wbcatt', 'wbcatt', drop_column('pbc_attr_v1_train.csv', 'cell_size'),
         ["{root}/pbc_attr_v1_train.csv: field 'cell_size'", "missing column 'cell_size'"]),
     bad('wbcatt-unknown-value', 'wbcatt', 'wbcatt', set_cell('pbc_attr_v1_val.csv', 1, 'cell_size', 'huge'),
-        ["{root}/pbc_attr_v1_val.csv: row 1, field 'cell_size'", "unknown value 'huge'"]),
+        ["{root}/pbc_attr_v1_val.csv: line 2 (1-based, header = line 1), field 'cell_size'", "unknown value 'huge'"]),
     bad('wbcatt-label-nil', 'wbcatt', 'wbcatt', set_cell('pbc_attr_v1_train.csv', 2, 'label', 'nil'),
-        ["{root}/pbc_attr_v1_train.csv: row 2, field 'label'", "unknown value 'nil'"]),
+        ["{root}/pbc_attr_v1_train.csv: line 3 (1-based, header = line 1), field 'label'", "unknown value 'nil'"]),
     bad('wbcatt-missing-image', 'wbcatt', 'wbcatt', delete('PBC_dataset_normal_DIB/lymphocyte/LY_200.jpg'),
-        ["{root}/pbc_attr_v1_train.csv: row 3, field 'path'", 'lymphocyte/LY_200.jpg', '--skip-missing']),
+        ["{root}/pbc_attr_v1_train.csv: line 4 (1-based, header = line 1), field 'path'", 'lymphocyte/LY_200.jpg', '--skip-missing']),
     bad('wbcatt-empty-csv', 'wbcatt', 'wbcatt', empty_file('pbc_attr_v1_test.csv'),
         ["{root}/pbc_attr_v1_test.csv: empty file"]),
     bad('wbcatt-header-only-csv', 'wbcatt', 'wbcatt', header_only('pbc_attr_v1_val.csv'),
@@ -324,38 +325,38 @@ BAD_INPUT = [
         ["{root}/pbc_attr_v1_train.csv: file not found"]),
     # --- SKINCON
     bad('skincon-concept-value-2', 'skincon', 'skincon', set_cell('annotations_fitzpatrick17k.csv', 3, 'Nodule', '2'),
-        ["{root}/annotations_fitzpatrick17k.csv: row 3, field 'Nodule'", "unknown value '2'"]),
+        ["{root}/annotations_fitzpatrick17k.csv: line 4 (1-based, header = line 1), field 'Nodule'", "unknown value '2'"]),
     bad('skincon-missing-exclusion-column', 'skincon', 'skincon',
         drop_column('annotations_fitzpatrick17k.csv', 'Do not consider this image'),
         ["{root}/annotations_fitzpatrick17k.csv: field 'Do not consider this image'", 'missing column']),
     bad('skincon-missing-image', 'skincon', 'skincon', delete('images/03a3f9c2e1b7d04f6e8a1c5b9d2e7f0a.jpg'),
-        ["{root}/annotations_fitzpatrick17k.csv: row 4, field 'ImageID'", '03a3f9c2e1b7d04f6e8a1c5b9d2e7f0a.jpg']),
+        ["{root}/annotations_fitzpatrick17k.csv: line 5 (1-based, header = line 1), field 'ImageID'", '03a3f9c2e1b7d04f6e8a1c5b9d2e7f0a.jpg']),
     bad('skincon-header-only-csv', 'skincon', 'skincon', header_only('annotations_fitzpatrick17k.csv'),
         ["{root}/annotations_fitzpatrick17k.csv: no data rows"]),
     # --- CBIS-DDSM (TCIA DICOM and Kaggle JPEG)
     bad('cbis-calc-missing-breast-density', 'cbis', 'cbis', drop_column(CBIS_CSV.format('calc', 'train'), 'breast density'),
         ["{root}/csv/calc_case_description_train_set.csv: field 'breast density'", "missing column 'breast density'"]),
     bad('cbis-unknown-mass-shape', 'cbis', 'cbis', set_cell(CBIS_CSV.format('mass', 'test'), 2, 'mass shape', 'ROUND-STAR'),
-        ["{root}/csv/mass_case_description_test_set.csv: row 2, field 'mass shape'", "'STAR'"]),
+        ["{root}/csv/mass_case_description_test_set.csv: line 5 (1-based, header = line 1), field 'mass shape'", "'STAR'"]),
     bad('cbis-unknown-pathology', 'cbis', 'cbis', set_cell(CBIS_CSV.format('mass', 'train'), 1, 'pathology', 'UNSURE'),
-        ["{root}/csv/mass_case_description_train_set.csv: row 1, field 'pathology'", "unknown value 'UNSURE'"]),
+        ["{root}/csv/mass_case_description_train_set.csv: line 2 (1-based, header = line 1), field 'pathology'", "unknown value 'UNSURE'"]),
     bad('cbis-missing-dicom', 'cbis', 'cbis',
         delete('Calc-Test_P_00038_LEFT_CC_1/1.3.6.1.4.1.9590.100.1.2.1010/1.3.6.1.4.1.9590.100.1.2.2010/000001.dcm'),
-        ["{root}/csv/calc_case_description_test_set.csv: row 1, field 'cropped image file path'",
+        ["{root}/csv/calc_case_description_test_set.csv: line 2 (1-based, header = line 1), field 'cropped image file path'",
          'Calc-Test_P_00038_LEFT_CC_1/']),
     bad('cbis-empty-csv', 'cbis', 'cbis', empty_file(CBIS_CSV.format('mass', 'test')),
         ["{root}/csv/mass_case_description_test_set.csv: empty file"]),
     bad('cbis-kaggle-two-crops-for-one-case', 'cbis', 'cbis-jpeg',
         set_cell('csv/dicom_info.csv', 2, 'SeriesDescription', 'cropped images'),
-        ["{root}/csv/dicom_info.csv: row 2, field 'PatientID'", "two cropped images for 'Mass-Training_P_00001_LEFT_CC_1'"]),
+        ["{root}/csv/dicom_info.csv: line 3 (1-based, header = line 1), field 'PatientID'", "two cropped images for 'Mass-Training_P_00001_LEFT_CC_1'"]),
     bad('cbis-kaggle-missing-jpeg', 'cbis', 'cbis-jpeg', delete('jpeg/1.3.6.1.4.1.9590.100.1.2.2003/1-1.jpg'),
-        ["{root}/csv/mass_case_description_train_set.csv: row 3, field 'cropped image file path'",
+        ["{root}/csv/mass_case_description_train_set.csv: line 8 (1-based, header = line 1), field 'cropped image file path'",
          '1.3.6.1.4.1.9590.100.1.2.2003/1-1.jpg']),
     # --- MIMIC-CXR (gzipped CSVs)
     bad('mimic-chexpert-value-2.0', 'mimic-cxr', 'mimic-cxr', set_cell(MIMIC_CHEXPERT, 2, 'Cardiomegaly', '2.0'),
-        ["{root}/mimic-cxr-2.0.0-chexpert.csv.gz: row 2, field 'Cardiomegaly'", "unknown value '2.0'"]),
+        ["{root}/mimic-cxr-2.0.0-chexpert.csv.gz: line 3 (1-based, header = line 1), field 'Cardiomegaly'", "unknown value '2.0'"]),
     bad('mimic-unknown-split', 'mimic-cxr', 'mimic-cxr', set_cell(MIMIC_SPLIT, 4, 'split', 'val'),
-        ["{root}/mimic-cxr-2.0.0-split.csv.gz: row 4, field 'split'", "unknown value 'val'"]),
+        ["{root}/mimic-cxr-2.0.0-split.csv.gz: line 5 (1-based, header = line 1), field 'split'", "unknown value 'val'"]),
     bad('mimic-split-missing-column', 'mimic-cxr', 'mimic-cxr', drop_column(MIMIC_SPLIT, 'split'),
         ["{root}/mimic-cxr-2.0.0-split.csv.gz: field 'split'", "missing column 'split'"]),
     bad('mimic-empty-csv', 'mimic-cxr', 'mimic-cxr', empty_file(MIMIC_SPLIT),
@@ -364,28 +365,28 @@ BAD_INPUT = [
         ["{root}/mimic-cxr-2.0.0-chexpert.csv.gz: no data rows"]),
     bad('mimic-missing-image', 'mimic-cxr', 'mimic-cxr',
         delete('files/p10/p10000764/s57375967/096052b7-d256dc40-453a102b-fa7d01c6-1b22c6b4.jpg'),
-        ["{root}/mimic-cxr-2.0.0-split.csv.gz: row 4, field 'dicom_id'", '096052b7-d256dc40-453a102b-fa7d01c6-1b22c6b4.jpg']),
+        ["{root}/mimic-cxr-2.0.0-split.csv.gz: line 5 (1-based, header = line 1), field 'dicom_id'", '096052b7-d256dc40-453a102b-fa7d01c6-1b22c6b4.jpg']),
     # --- VQA-RAD
     bad('vqa-rad-malformed-json', 'vqa-rad', 'vqa-rad', replace_text(VQA_RAD_JSON, '"answer_type": "OPEN"', '"answer_type": OPEN'),
         ["{root}/VQA_RAD Dataset Public.json: line 48, column 24", 'not valid JSON']),
     bad('vqa-rad-missing-field', 'vqa-rad', 'vqa-rad', edit_item(VQA_RAD_JSON, 2, without('answer_type')),
-        ["{root}/VQA_RAD Dataset Public.json: item 2, field 'answer_type'", 'missing']),
-    bad('vqa-rad-unknown-answer-type', 'vqa-rad', 'vqa-rad', edit_item(VQA_RAD_JSON, 3, with_value('answer_type', 'MAYBE')),
-        ["{root}/VQA_RAD Dataset Public.json: item 3, field 'answer_type'", "unknown value 'MAYBE'"]),
+        ["{root}/VQA_RAD Dataset Public.json: item 2 (0-based index, qid 3), field 'answer_type'", 'missing']),
+    bad('vqa-rad-null-answer-type', 'vqa-rad', 'vqa-rad', edit_item(VQA_RAD_JSON, 3, with_value('answer_type', None)),
+        ["{root}/VQA_RAD Dataset Public.json: item 3 (0-based index, qid 4), field 'answer_type'", 'expected an answer type']),
     bad('vqa-rad-missing-image', 'vqa-rad', 'vqa-rad', delete('VQA_RAD Image Folder/synpic42202.jpg'),
-        ["{root}/VQA_RAD Dataset Public.json: item 4, field 'image_name'", 'synpic42202.jpg']),
+        ["{root}/VQA_RAD Dataset Public.json: item 4 (0-based index", "), field 'image_name'", 'synpic42202.jpg']),
     bad('vqa-rad-null-image-name', 'vqa-rad', 'vqa-rad', edit_item(VQA_RAD_JSON, 1, with_value('image_name', None)),
-        ["{root}/VQA_RAD Dataset Public.json: item 1, field 'image_name'"]),
+        ["{root}/VQA_RAD Dataset Public.json: item 1 (0-based index", "), field 'image_name'"]),
     # --- SLAKE
     bad('slake-malformed-json', 'slake', 'slake', replace_text('validate.json', '"answer_type": "CLOSED"', '"answer_type": CLOSED'),
         ["{root}/validate.json: line 10, column 18", 'not valid JSON']),
     bad('slake-missing-image', 'slake', 'slake', delete('imgs/xmlab103/source.jpg'),
-        ["{root}/validate.json: item 0, field 'img_name'", 'xmlab103/source.jpg']),
+        ["{root}/validate.json: item 0 (0-based index", "), field 'img_name'", 'xmlab103/source.jpg']),
     bad('slake-missing-field', 'slake', 'slake', edit_item('test.json', 1, without('q_lang')),
-        ["{root}/test.json: item 1, field 'q_lang'", 'missing']),
+        ["{root}/test.json: item 1 (0-based index", "), field 'q_lang'", 'missing']),
     bad('slake-json-missing', 'slake', 'slake', delete('validate.json'), ["{root}/validate.json: file not found"]),
     bad('slake-null-image-name', 'slake', 'slake', edit_item('train.json', 0, with_value('img_name', None)),
-        ["{root}/train.json: item 0, field 'img_name'"]),
+        ["{root}/train.json: item 0 (0-based index", "), field 'img_name'"]),
     # --- PathVQA (parquet and pickles)
     bad('pathvqa-pickle-without-allow-pickle', 'pathvqa', 'pathvqa-pickle', unchanged,
         ["{root}/qas: refusing to unpickle", '--allow-pickle']),
@@ -394,54 +395,54 @@ BAD_INPUT = [
         ["{root}/data/test-00000-of-00001.parquet: field 'answer'", "missing column 'answer'"]),
     bad('pathvqa-parquet-no-image-bytes', 'pathvqa', 'pathvqa',
         edit_parquet('data/train-00000-of-00001.parquet', no_image_bytes_in_row_2),
-        ["{root}/data/train-00000-of-00001.parquet: row 2, field 'image'", 'no encoded image bytes']),
+        ["{root}/data/train-00000-of-00001.parquet: row 2 (1-based), field 'image'", 'no encoded image bytes']),
     bad('pathvqa-parquet-unreadable', 'pathvqa', 'pathvqa', write_text('data/validation-00000-of-00001.parquet', 'not parquet'),
         ["{root}/data/validation-00000-of-00001.parquet: not a readable parquet file"]),
     bad('pathvqa-pickle-missing-field', 'pathvqa', 'pathvqa-pickle',
         write_pickle('qas/val/val_qa.pkl', [{'image': 'val_0000', 'question': 'Is this a liver?'}]),
-        ["{root}/qas/val/val_qa.pkl: item 0, field 'answer'", 'missing'], args=['--allow-pickle']),
+        ["{root}/qas/val/val_qa.pkl: item 0 (0-based index", "), field 'answer'", 'missing'], args=['--allow-pickle']),
     bad('pathvqa-pickle-missing-image', 'pathvqa', 'pathvqa-pickle', delete('images/test/test_0001.jpg'),
-        ["{root}/qas/test/test_qa.pkl: item 1, field 'image'", 'images/test/test_0001.jpg'], args=['--allow-pickle']),
+        ["{root}/qas/test/test_qa.pkl: item 1 (0-based index", "), field 'image'", 'images/test/test_0001.jpg'], args=['--allow-pickle']),
     # --- PMC figure captions
     bad('pmc-unknown-domain', 'pmc', 'pmc',
         edit_item(PMC_CAPTIONS, 1, lambda item: {**item, 'domain': {**item['domain'], 'xray': True}}),
-        [f"{{root}}/{PMC_CAPTIONS}: item 1, field 'domain'", 'chest_xray, mri, ct_scan, histology, gross']),
+        [f"{{root}}/{PMC_CAPTIONS}: item 1 (0-based index", "), field 'domain'", 'chest_xray, mri, ct_scan, histology, gross']),
     bad('pmc-missing-image', 'pmc', 'pmc', delete('images/22360835_F1.jpg'),
-        [f"{{root}}/{PMC_CAPTIONS}: item 1, field 'pair_id'", 'images/22360835_F1.jpg']),
+        [f"{{root}}/{PMC_CAPTIONS}: item 1 (0-based index", "), field 'pair_id'", 'images/22360835_F1.jpg']),
     bad('pmc-missing-field', 'pmc', 'pmc', edit_item(PMC_CAPTIONS, 0, without('fig_caption')),
-        [f"{{root}}/{PMC_CAPTIONS}: item 0, field 'fig_caption'", 'missing']),
+        [f"{{root}}/{PMC_CAPTIONS}: item 0 (0-based index", "), field 'fig_caption'", 'missing']),
     bad('pmc-malformed-json', 'pmc', 'pmc', write_text(PMC_CAPTIONS, '[{"pair_id": "18627621_F2",}]'),
         [f"{{root}}/{PMC_CAPTIONS}: line 1, column 28", 'not valid JSON']),
     bad('pmc-mention-without-tokens', 'pmc', 'pmc', edit_item(PMC_CAPTIONS, 0, with_value('in_text_mention', [{'entities': []}])),
-        [f"{{root}}/{PMC_CAPTIONS}: item 0, field 'in_text_mention'"]),
+        [f"{{root}}/{PMC_CAPTIONS}: item 0 (0-based index", "), field 'in_text_mention'"]),
     # --- LLaVA conversations (the root is the JSON file)
     bad('llava-duplicate-id', 'llava', 'pmc', edit_item(LLAVA_FILE, 1, with_value('id', '18627621_F2')),
-        [f"{{root}}/{LLAVA_FILE}: item 1, field 'id'", "duplicate id '18627621_F2'"],
+        [f"{{root}}/{LLAVA_FILE}: item 1 (0-based index", "), field 'id'", "duplicate id '18627621_F2'"],
         args=['--images', '{root}/images'], root=LLAVA_FILE),
     bad('llava-missing-image', 'llava', 'pmc', delete('images/18627621_F2.jpg'),
-        [f"{{root}}/{LLAVA_FILE}: item 0, field 'image'", 'images/18627621_F2.jpg'],
+        [f"{{root}}/{LLAVA_FILE}: item 0 (0-based index", "), field 'image'", 'images/18627621_F2.jpg'],
         args=['--images', '{root}/images'], root=LLAVA_FILE),
     bad('llava-turns-out-of-order', 'llava', 'pmc',
         edit_item(LLAVA_FILE, 1, lambda item: {**item, 'conversations': item['conversations'][::-1]}),
-        [f"{{root}}/{LLAVA_FILE}: item 1, field 'conversations[0].from'", "expected 'human', got 'gpt'"],
+        [f"{{root}}/{LLAVA_FILE}: item 1 (0-based index", "), field 'conversations[0].from'", "expected 'human', got 'gpt'"],
         args=['--images', '{root}/images'], root=LLAVA_FILE),
     bad('llava-image-token-missing', 'llava', 'pmc',
         edit_item(LLAVA_FILE, 1, lambda item: {**item, 'conversations': [{'from': 'human', 'value': 'Describe it.'},
                                                                          item['conversations'][1]]}),
-        [f"{{root}}/{LLAVA_FILE}: item 1, field 'conversations'", '<image>'],
+        [f"{{root}}/{LLAVA_FILE}: item 1 (0-based index", "), field 'conversations'", '<image>'],
         args=['--images', '{root}/images'], root=LLAVA_FILE),
     bad('llava-malformed-json', 'llava', 'pmc', replace_text(LLAVA_FILE, '"from": "human"', "'from': 'human'"),
         [f"{{root}}/{LLAVA_FILE}: line 14, column 5", 'not valid JSON'],
         args=['--images', '{root}/images'], root=LLAVA_FILE),
     bad('llava-unknown-domain', 'llava', 'pmc', edit_item(LLAVA_FILE, 0, with_value('domain', {'xray': True})),
-        [f"{{root}}/{LLAVA_FILE}: item 0, field 'domain'"], args=['--images', '{root}/images'], root=LLAVA_FILE),
+        [f"{{root}}/{LLAVA_FILE}: item 0 (0-based index", "), field 'domain'"], args=['--images', '{root}/images'], root=LLAVA_FILE),
     bad('llava-non-string-image', 'llava', 'pmc', edit_item(LLAVA_FILE, 1, with_value('image', 5)),
-        [f"{{root}}/{LLAVA_FILE}: item 1, field 'image'"], args=['--images', '{root}/images'], root=LLAVA_FILE),
+        [f"{{root}}/{LLAVA_FILE}: item 1 (0-based index", "), field 'image'"], args=['--images', '{root}/images'], root=LLAVA_FILE),
     bad('llava-empty-list', 'llava', 'pmc', write_text(LLAVA_FILE, '[]'),
         [f"{{root}}/{LLAVA_FILE}: empty list"], args=['--images', '{root}/images'], root=LLAVA_FILE),
     # --- empty cells and empty tables that would otherwise pass unnoticed
     bad('wbcatt-empty-image-path', 'wbcatt', 'wbcatt', set_cell('pbc_attr_v1_val.csv', 1, 'path', ''),
-        ["{root}/pbc_attr_v1_val.csv: row 1, field 'path'", 'names no image file']),
+        ["{root}/pbc_attr_v1_val.csv: line 2 (1-based, header = line 1), field 'path'", 'names no image file']),
     bad('pathvqa-parquet-no-rows', 'pathvqa', 'pathvqa', edit_parquet('data/validation-00000-of-00001.parquet', lambda t: t.iloc[:0]),
         ["{root}/data/validation-00000-of-00001.parquet: no data rows"]),
 ]
