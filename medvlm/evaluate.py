@@ -5,7 +5,7 @@
 # %% ../nbs/26_evaluate.ipynb #f8fd7e3d
 from __future__ import annotations
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +17,8 @@ from .collate import chat_messages, render, generate_answers
 
 # %% auto #0
 __all__ = ['ANSWER_PREFIX', 'MCQ_MODES', 'batches', 'mcq_generate', 'option_tokens', 'answer_prompt', 'model_inputs',
-           'mcq_option_scores', 'mcq_loglik', 'evaluate_mcq', 'bootstrap_ci', 'accuracy_summary', 'mcq_metrics',
-           'write_run_metrics', 'read_run_metrics']
+           'mcq_option_scores', 'mcq_loglik', 'evaluate_mcq', 'bootstrap_ci', 'accuracy_summary', 'letter_references',
+           'mcq_metrics', 'write_run_metrics', 'read_run_metrics']
 
 # %% ../nbs/26_evaluate.ipynb #9155d211
 def batches(items:list, size:int):
@@ -113,17 +113,24 @@ def bootstrap_ci(correct:list, seed:int=0, resamples:int=1000, level:float=0.95)
 def accuracy_summary(correct:list, seed:int=0) -> dict:
     return {'accuracy': round(float(np.mean(correct)), 4), 'n': len(correct), 'ci': list(bootstrap_ci(correct, seed))}
 
+def letter_references(answers:list) -> dict:
+    "Accuracy of always answering 'A', and of always answering the most frequent right letter."
+    counts = Counter(answers)
+    return {'always_a': round(counts['A'] / len(answers), 4), 'majority_letter': round(max(counts.values()) / len(answers), 4)}
+
 def mcq_metrics(predictions:list, mode:str, seed:int=0) -> dict:
-    "Accuracy of `mode`'s answers in `predictions`: pooled and per attribute, with bootstrap CIs."
+    "Accuracy of `mode`'s answers in `predictions`: pooled and per attribute, with bootstrap CIs and the letter references."
     if not predictions: raise ValueError('no predictions to score')
     if any(mode not in p for p in predictions): raise ValueError(f"predictions lack {mode!r} answers; evaluate with mode={mode!r} or 'both'")
     correct, by_key = [p[mode] == p['answer'] for p in predictions], defaultdict(list)
     for p, c in zip(predictions, correct): by_key[p['key']].append(c)
     metrics = {'mode': mode, **accuracy_summary(correct, seed), 'unparseable': sum(p[mode] is None for p in predictions),
+               **letter_references([p['answer'] for p in predictions]),
                'per_attribute': {k: accuracy_summary(v, seed) for k, v in sorted(by_key.items())}}
     if all('generate' in p and 'loglik' in p for p in predictions):
         metrics['agreement'] = round(float(np.mean([p['generate'] == p['loglik'] for p in predictions])), 4)
     return metrics
+
 
 # %% ../nbs/26_evaluate.ipynb #1573fd69
 def write_run_metrics(run_dir:Path|str, metrics:dict, predictions:list) -> Path:

@@ -4,6 +4,7 @@
 
 # %% ../nbs/40_report.ipynb #8e7a31b5
 from __future__ import annotations
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,21 +12,29 @@ import pandas as pd
 from scipy import stats
 
 from .records import read_json
-from .evaluate import read_run_metrics
+from .evaluate import read_run_metrics, letter_references
 from .tune import METHODS
 from .benchmarks import MCQ_BENCHMARKS
 
+
 # %% auto #0
-__all__ = ['RUN_COLUMNS', 'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary', 'papers_order',
-           'method_order', 'benchmark_order', 'method_table', 'attribute_runs', 'attribute_table', 'shown',
-           'sources_note', 'write_table', 'accuracy_figure', 'attribute_heatmap', 'training_curves', 'curves_figure',
-           'save_figure', 'render_instruction_free', 'vital_sources', 'weight_sweep', 'sweep_figure', 'render_vital',
-           'vital_compact', 'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots',
-           'run_configuration', 'batch_lines', 'render_report']
+__all__ = ['RUN_COLUMNS', 'LETTER_REFERENCES', 'run_letter_references', 'instruction_free_runs', 'seed_interval', 'seed_bounds',
+           'method_summary', 'papers_order', 'method_order', 'benchmark_order', 'method_table', 'attribute_runs',
+           'attribute_table', 'shown', 'sources_note', 'write_table', 'accuracy_figure', 'attribute_heatmap',
+           'training_curves', 'curves_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
+           'weight_sweep', 'sweep_figure', 'render_vital', 'vital_compact', 'results_markdown', 'readme_results',
+           'versions', 'synthesised', 'data_roots', 'run_configuration', 'batch_lines', 'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
-RUN_COLUMNS = ['benchmark', 'method', 'seed', 'preset', 'model', 'data_root', 'accuracy', 'ci_low', 'ci_high', 'n', 'unparseable', 'source',
-               'per_attribute', 'history']
+RUN_COLUMNS = ['benchmark', 'method', 'seed', 'preset', 'model', 'data_root', 'accuracy', 'ci_low', 'ci_high', 'n', 'unparseable',
+               'always_a', 'majority_letter', 'source', 'per_attribute', 'history']
+
+def run_letter_references(m:dict, folder:Path) -> dict:
+    "The always-A and majority-letter scores of a run: from its metrics, else from its predictions."
+    if 'always_a' in m: return {k: m[k] for k in ('always_a', 'majority_letter')}
+    predictions = folder/'predictions.jsonl'
+    if not predictions.is_file(): return {'always_a': None, 'majority_letter': None}
+    return letter_references([json.loads(line)['answer'] for line in predictions.read_text().splitlines() if line.strip()])
 
 def instruction_free_runs(runs_dir:Path|str) -> pd.DataFrame:
     "A row per `metrics.json` under `runs_dir`/<benchmark>/<method>/seed<k>/."
@@ -34,9 +43,10 @@ def instruction_free_runs(runs_dir:Path|str) -> pd.DataFrame:
         m = read_run_metrics(path.parent)
         rows.append({'benchmark': m['benchmark'], 'method': m['method'], 'seed': m['seed'], 'preset': m.get('preset'),
                      'model': m.get('model'), 'data_root': m.get('data_root'), 'accuracy': m['accuracy'], 'ci_low': m['ci'][0], 'ci_high': m['ci'][1],
-                     'n': m['n'], 'unparseable': m['unparseable'], 'source': str(path),
+                     'n': m['n'], 'unparseable': m['unparseable'], **run_letter_references(m, path.parent), 'source': str(path),
                      'per_attribute': m['per_attribute'], 'history': m.get('history') or {}})
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
 
 # %% ../nbs/40_report.ipynb #12e8aea8
 def seed_interval(values, level:float=0.95) -> tuple:
@@ -51,26 +61,33 @@ def seed_bounds(values) -> tuple:
     mean, half = seed_interval(values)
     return mean - half, mean + half
 
+LETTER_REFERENCES = {'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
+
 def method_summary(runs:pd.DataFrame) -> pd.DataFrame:
-    "Mean accuracy, 95 % half-width and number of seeds per (method, benchmark)."
+    "Mean accuracy, 95 % half-width and number of seeds per (method, benchmark); then the letter references per benchmark."
     rows = []
     for (method, benchmark), group in runs.groupby(['method', 'benchmark']):
         mean, half = seed_interval(group.accuracy)
         if len(group) == 1: half = (group.ci_high.iloc[0] - group.ci_low.iloc[0]) / 2   # the run's bootstrap instead
         rows.append({'method': method, 'benchmark': benchmark, 'accuracy': round(mean, 4), 'half_width': round(half, 4),
                      'seeds': len(group), 'interval': 'seeds' if len(group) > 1 else 'bootstrap'})
+    for benchmark, group in runs.groupby('benchmark'):
+        for key, name in LETTER_REFERENCES.items():
+            values = group[key].dropna() if key in group else []
+            if len(values): rows.append({'method': name, 'benchmark': benchmark, 'accuracy': round(float(np.mean(values)), 4),
+                                         'half_width': float('nan'), 'seeds': len(values), 'interval': 'reference'})
     return pd.DataFrame(rows)
 
 def papers_order(values, known) -> list:
     "The papers' order for the `known` values, then any others alphabetically."
     return [v for v in known if v in set(values)] + sorted(set(values) - set(known))
 
-def method_order(methods) -> list: return papers_order(methods, METHODS)
+def method_order(methods) -> list: return papers_order(methods, [*METHODS, *LETTER_REFERENCES.values()])
 def benchmark_order(benchmarks) -> list: return papers_order(benchmarks, MCQ_BENCHMARKS)
 
 def method_table(summary:pd.DataFrame) -> pd.DataFrame:
-    "Methods × benchmarks, cells 'mean ± half-width' (a † marks a single seed's bootstrap interval)."
-    cell = lambda r: f"{r.accuracy:.3f} ± {r.half_width:.3f}" + (' †' if r.interval == 'bootstrap' else '')
+    "Methods × benchmarks, cells 'mean ± half-width' (a † marks a single seed's bootstrap interval); references last."
+    cell = lambda r: f"{r.accuracy:.3f}" if r.interval == 'reference' else f"{r.accuracy:.3f} ± {r.half_width:.3f}" + (' †' if r.interval == 'bootstrap' else '')
     table = summary.assign(cell=summary.apply(cell, axis=1)).pivot(index='method', columns='benchmark', values='cell')
     return table.reindex(index=method_order(table.index), columns=benchmark_order(table.columns)).fillna('—')
 
