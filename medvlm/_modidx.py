@@ -523,6 +523,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'medvlm.synth_cbis.paint_speck': ('synth_cbis.html#paint_speck', 'medvlm/synth_cbis.py'),
                                    'medvlm.synth_cbis.place_points': ('synth_cbis.html#place_points', 'medvlm/synth_cbis.py'),
                                    'medvlm.synth_cbis.plan_cases': ('synth_cbis.html#plan_cases', 'medvlm/synth_cbis.py'),
+                                   'medvlm.synth_cbis.released_value': ('synth_cbis.html#released_value', 'medvlm/synth_cbis.py'),
                                    'medvlm.synth_cbis.shape_radius': ('synth_cbis.html#shape_radius', 'medvlm/synth_cbis.py'),
                                    'medvlm.synth_cbis.smooth_noise': ('synth_cbis.html#smooth_noise', 'medvlm/synth_cbis.py'),
                                    'medvlm.synth_cbis.speck_positions': ('synth_cbis.html#speck_positions', 'medvlm/synth_cbis.py'),

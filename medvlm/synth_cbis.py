@@ -19,10 +19,11 @@ __all__ = ['DENSITY_LEVEL', 'DENSITY_TEXTURE', 'WHITE', 'MASS_SHAPES', 'MASS_MAR
            'VALUE_WEIGHTS', 'COMBINED_VALUES', 'COMBINED_SHARE', 'EMPTY_MARGINS_SHARE', 'MALIGNANT_SHARE',
            'WITHOUT_CALLBACK_SHARE', 'ASSESSMENT_WEIGHTS', 'SUBTLETY_WEIGHTS', 'DENSITY_WEIGHTS', 'LESION_KEYS',
            'ABNORMALITIES_PER_PATIENT', 'CASE_PREFIX', 'SPLIT_NAME', 'UID_ROOT', 'CASE_HEADER', 'DICOM_INFO_HEADER',
-           'ABNORMALITY_TYPE', 'smooth_noise', 'breast_tissue', 'grey_image', 'paint_layers', 'paint_mask', 'blur',
-           'shape_radius', 'mass_outline', 'spicules', 'draw_mass', 'place_points', 'speck_positions', 'paint_speck',
-           'draw_calcification', 'draw_value', 'malignant_chance', 'draw_lesion', 'CbisCase', 'plan_cases', 'cbis_uid',
-           'case_row', 'dicom_info_rows', 'draw_case', 'write_cbis']
+           'ABNORMALITY_TYPE', 'MISSING_MARKERS', 'DOUBLED_SHARE', 'smooth_noise', 'breast_tissue', 'grey_image',
+           'paint_layers', 'paint_mask', 'blur', 'shape_radius', 'mass_outline', 'spicules', 'draw_mass',
+           'place_points', 'speck_positions', 'paint_speck', 'draw_calcification', 'draw_value', 'malignant_chance',
+           'draw_lesion', 'CbisCase', 'plan_cases', 'cbis_uid', 'released_value', 'case_row', 'dicom_info_rows',
+           'draw_case', 'write_cbis']
 
 # %% ../nbs/09_synth_cbis.ipynb #e191cd33
 DENSITY_LEVEL = {1: 45, 2: 75, 3: 105, 4: 135}    # mean grey level: fatty is dark, dense is bright
@@ -330,14 +331,24 @@ def cbis_uid(seed:int, role:int, index:int) -> str:
     "A deterministic DICOM UID: `role` 1 study, 2 crop series, 3 full-mammogram series."
     return f'{UID_ROOT}{role}{seed}{index:06d}'
 
+MISSING_MARKERS = ('', 'N/A', 'NA', 'n/a')   # how the release writes a missing descriptor
+DOUBLED_SHARE = 0.03                          # single values written twice ('PLEOMORPHIC-PLEOMORPHIC'), as released
+
+def released_value(rng:np.random.Generator, value:str) -> str:
+    "`value` as the release might write it: a missing one with any of its markers, a single one now and then doubled."
+    if value == '': return choice(rng, MISSING_MARKERS)
+    if '-' not in value and rng.random() < DOUBLED_SHARE: return f'{value}-{value}'
+    return value
+
 def case_row(case:CbisCase, lesion:dict, seed:int) -> list:
-    "The CSV row of `case` with its drawn `lesion` values, in the order of its kind's header."
+    "The CSV row of `case` with its drawn `lesion` values, in the order of its kind's header, written as released."
     study, crop, full = (cbis_uid(seed, role, case.index) for role in (1, 2, 3))
     first, second = LESION_KEYS[case.kind]
+    quirks = item_rng(seed, 'cbis-quirks', case.index)       # its own stream: the lesions drawn stay as they were
     return [case.patient, case.density, case.side, case.view, case.abnormality, ABNORMALITY_TYPE[case.kind],
-            lesion[first], lesion[second], lesion['assessment'], lesion['pathology'], lesion['subtlety'],
-            f'{case.series_folder}/{study}/{full}/000000.dcm', f'{case.folder}/{study}/{crop}/000001.dcm\n',
-            f'{case.folder}/{study}/{crop}/000000.dcm\n']
+            released_value(quirks, lesion[first]), released_value(quirks, lesion[second]), lesion['assessment'],
+            lesion['pathology'], lesion['subtlety'], f'{case.series_folder}/{study}/{full}/000000.dcm',
+            f'{case.folder}/{study}/{crop}/000001.dcm\n', f'{case.folder}/{study}/{crop}/000000.dcm\n']
 
 def dicom_info_rows(case:CbisCase, seed:int, size:int) -> list:
     "The two `csv/dicom_info.csv` rows of `case`: its cropped image and its ROI mask."

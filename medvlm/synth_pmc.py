@@ -14,9 +14,10 @@ from .synth import (SynthPreset, PRESETS, Canvas, blob_outline, draw, choice, it
 
 # %% auto #0
 __all__ = ['SIDE_X', 'SIDES', 'PRIORS', 'CT_GREY', 'NUCLEUS', 'LESION_COLOURS', 'ORGAN_LOOKS', 'TRAY', 'RENDERERS',
-           'NUMBER_WORDS', 'OMIT', 'OMITTABLE', 'STUDIES', 'MENTION_SUBJECTS', 'PMC_NAME', 'grey', 'tint', 'truth',
-           'draw_chest_xray', 'place_spots', 'draw_brain_mri', 'draw_abdominal_ct', 'scatter_nuclei', 'draw_histology',
-           'draw_gross', 'render', 'article', 'finding_text', 'caption_and_mention', 'pmc_record', 'write_pmc']
+           'NUMBER_WORDS', 'OMIT', 'OMITTABLE', 'STUDIES', 'MENTION_SUBJECTS', 'PMC_NAME', 'NULL_MENTION_SHARE', 'grey',
+           'tint', 'truth', 'draw_chest_xray', 'place_spots', 'draw_brain_mri', 'draw_abdominal_ct', 'scatter_nuclei',
+           'draw_histology', 'draw_gross', 'render', 'article', 'finding_text', 'caption_and_mention', 'pmc_record',
+           'write_pmc']
 
 # %% ../nbs/11_synth_pmc.ipynb #9cf72a78
 SIDE_X = {'right': -1, 'left': 1}   # the patient's side -> direction on the image (radiological convention)
@@ -286,6 +287,7 @@ def caption_and_mention(gt:dict, rng:np.random.Generator, figure:int) -> tuple:
 
 # %% ../nbs/11_synth_pmc.ipynb #e204bb6d
 PMC_NAME = 'pmc'
+NULL_MENTION_SHARE = 0.05      # figures the release gives `in_text_mention: null`
 
 def pmc_record(seed:int, index:int, size:int=64) -> tuple:
     "(record, image, ground truth) of figure `index` of the corpus."
@@ -299,6 +301,7 @@ def pmc_record(seed:int, index:int, size:int=64) -> tuple:
         mentions.append({'tokens': f"Representative images are shown in Figure {figure} .", 'entities': []})
     record = {'pair_id': f'{pmid}_F{figure}', 'pmid': pmid, 'fig_id': f'F{figure}', 'fig_label': f'Figure {figure}',
               'fig_caption': caption, 'in_text_mention': mentions, 'domain': {d: d == domain for d in DOMAINS}}
+    if item_rng(seed, 'pmc-quirks', index).random() < NULL_MENTION_SHARE: record['in_text_mention'] = None   # own stream
     return record, image, gt
 
 def write_pmc(root:Path, seed:int=0, preset:SynthPreset=PRESETS['test']) -> Path:
