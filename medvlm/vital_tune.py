@@ -13,7 +13,7 @@ from .collate import ChatCollator, ChatExample
 from .train import TrainConfig, train
 from .model import load_model, add_adapter, save_adapter, load_adapter
 from .datasets import load_dataset
-from .vqa_eval import VQA_MODES, evaluate_vqa, write_vqa_metrics
+from .vqa_eval import REPORTED_MODES, evaluate_vqa, write_vqa_metrics
 from .chat_eval import chat_answers, judge_scores, relative_scores
 from .evaluate import write_run_metrics
 
