@@ -19,8 +19,9 @@ from .vqa_loaders import mention_text
 # %% auto #0
 __all__ = ['SYSTEM_PROMPT', 'SPEAKER', 'GenerateConfig', 'Demonstration', 'read_demonstrations', 'write_demonstrations',
            'figure_text', 'embed_texts', 'k_center', 'choose_demonstrations', 'conversation_text', 'image_data_url',
-           'build_messages', 'parse_reply', 'to_conversation', 'Request', 'Reply', 'Transient', 'Backend',
-           'request_key', 'with_retries', 'ReplyCache', 'GenerationResult', 'generate']
+           'build_messages', 'parse_reply', 'to_conversation', 'Request', 'Reply', 'Transient', 'Refused', 'Backend',
+           'request_key', 'with_retries', 'ReplyCache', 'GenerationResult', 'retried_on_rerun', 'final_refusals',
+           'generate']
 
 # %% ../nbs/30_generate.ipynb #c353a1be
 @dataclass
@@ -39,8 +40,9 @@ class GenerateConfig:
 
     @classmethod
     def from_settings(cls, settings, **changes):
-        "The defaults, with the concurrency of `settings.generate`, then `changes`."
-        return cls(**{'concurrency': int(settings.generate.get('concurrency', cls.concurrency)), **changes})
+        "The defaults, with the concurrency and timeout of `settings.generate`, then `changes`."
+        g = settings.generate
+        return cls(**{'concurrency': int(g.get('concurrency', cls.concurrency)), 'timeout': float(g.get('timeout', cls.timeout)), **changes})
 
 # %% ../nbs/30_generate.ipynb #bd4b7664
 @dataclass
@@ -189,9 +191,12 @@ class Reply:
     meta: dict = field(default_factory=dict)   # kept with the record, e.g. the errors an offline reply holds
 
 class Transient(Exception):
-    "A failure worth retrying: rate limit, server error, timeout, dropped connection."
+    "A failure worth retrying: rate limit, server error, timeout, dropped connection, a reply with no content."
     def __init__(self, message:str, retry_after:float|None=None):
         super().__init__(message); self.retry_after = retry_after
+
+class Refused(Exception):
+    "The service refused this very request (400, 413, 422): sending it again, now or on a rerun, will not help."
 
 class Backend:
     "Writes replies. Subclasses set `kind` and `model` and implement `complete`."
@@ -248,21 +253,33 @@ class GenerationResult:
     requested: int                       # calls made by this run
     cached: int                          # replies taken from the cache
 
-def _failure(target, stage:str, reason:str, reply:str|None=None) -> dict:
+def _failure(target, stage:str, reason:str, reply:str|None=None, **more) -> dict:
     return {'id': target.pair_id, 'image': Path(target.image).name, 'stage': stage, 'reason': reason,
-            **({'reply': reply} if reply is not None else {})}
+            **({'reply': reply} if reply is not None else {}), **more}
 
-def _generate_one(target, demonstrations, backend, config, cache) -> tuple:
+def retried_on_rerun(failure:dict) -> bool:
+    "Is `failure` a request a rerun should send again (anything but a refusal of that very request)?"
+    return failure['stage'] == 'request' and not failure.get('final', False)
+
+def final_refusals(out:Path) -> dict:
+    "{request key: failure} of the requests a previous run in `out` saw refused (not sent again)."
+    path = out/'failures.json'
+    if not path.is_file(): return {}
+    return {f['request']: f for f in read_json(path) if f.get('final') and f.get('request')}
+
+def _generate_one(target, demonstrations, backend, config, cache, refused:dict) -> tuple:
     params = {'max_tokens': config.max_tokens, **({'temperature': config.temperature} if config.temperature is not None else {})}
     try: messages = build_messages(target, choose_demonstrations(target, demonstrations, config), backend.sees_image)
     except OSError as e: return _failure(target, 'input', f'cannot read the image: {e}'), False
     request = Request(target.pair_id, target.image, messages, params)
     key = request_key(request, backend)
     reply, fresh = cache.get(key), False
+    if key in refused: return refused[key], False
     if reply is None:
         try: reply, _ = with_retries(lambda: backend.complete(request), config)
         except Exception as e:
-            return _failure(target, 'request', f"{type(e).__name__}: {e} (after {getattr(e, 'attempts', 1)} attempts)"), True
+            return _failure(target, 'request', f"{type(e).__name__}: {e} (after {getattr(e, 'attempts', 1)} attempts)",
+                            request=key, final=isinstance(e, Refused)), True
         cache.put(key, target.pair_id, reply); fresh = True
     try: turns = parse_reply(reply.text, truncated=reply.meta.get('finish_reason') == 'length')
     except ValueError as e: return _failure(target, 'reply', str(e), reply.text or ''), fresh
@@ -281,10 +298,10 @@ def generate(targets:list, # `FigureCaption`s with their images
     for t in targets:
         if t.pair_id in unique: failures.append(_failure(t, 'input', f'duplicate pair_id {t.pair_id!r}'))
         else: unique[t.pair_id] = t
-    cache = ReplyCache(out/'replies.jsonl')
+    cache, refused = ReplyCache(out/'replies.jsonl'), final_refusals(out)
     try:
         with ThreadPoolExecutor(max(1, config.concurrency)) as pool:
-            outcomes = list(tqdm(pool.map(lambda t: _generate_one(t, demonstrations, backend, config, cache), unique.values()),
+            outcomes = list(tqdm(pool.map(lambda t: _generate_one(t, demonstrations, backend, config, cache, refused), unique.values()),
                                  total=len(unique), disable=not progress, desc='generate'))
     finally: cache.close()
     conversations = [o for o, _ in outcomes if isinstance(o, Conversation)]

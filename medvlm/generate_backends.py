@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from .records import DOMAINS, DataError, Turn, read_json
-from .generate import Backend, Demonstration, Reply, Request, Transient, conversation_text, parse_reply
+from .generate import Backend, Demonstration, GenerateConfig, Refused, Reply, Request, Transient, conversation_text, parse_reply
 
 # %% auto #0
 __all__ = ['MODALITY_TEXT', 'FINDING_TEXT', 'NORMAL', 'COUNT_TEXT', 'VAGUE', 'FACT_KEYS', 'GROUND_TRUTH', 'KEY_LIKE',
@@ -169,10 +169,10 @@ class _ChatHandler(BaseHTTPRequestHandler):
             if fault and fault.isdigit():
                 return self._send(int(fault), {'error': {'message': f'injected {fault}', 'type': 'server_error'}}, {'Retry-After': '0'})
             if fault == 'malformed': return self._send(200, b'{"choices": [{"mess')
-            text = "I'm sorry, I can't help with that." if fault == 'garbage' else server.reply(body)
+            text = {'garbage': "I'm sorry, I can't help with that.", 'empty': None}.get(fault, server.reply(body))
+            choices = [] if fault == 'no-choices' else [{'index': 0, 'finish_reason': 'stop', 'message': {'role': 'assistant', 'content': text}}]
             self._send(200, {'id': f'chatcmpl-{digest}', 'object': 'chat.completion', 'created': int(time.time()),
-                             'model': body.get('model', ''), 'choices': [{'index': 0, 'finish_reason': 'stop',
-                             'message': {'role': 'assistant', 'content': text}}],
+                             'model': body.get('model', ''), 'choices': choices,
                              'usage': {'prompt_tokens': 1, 'completion_tokens': 1, 'total_tokens': 2}})
         except (BrokenPipeError, ConnectionResetError): pass       # the client gave up (a timeout)
 
@@ -227,11 +227,14 @@ class OpenAIBackend(Backend):
         except openai.APIStatusError as e:
             message = f'HTTP {e.status_code}: {self.scrub(str(e))}'
             if e.status_code in (408, 409, 429) or e.status_code >= 500: raise Transient(message, retry_after(e.response)) from None
+            if e.status_code in (400, 413, 422): raise Refused(message) from None
             raise RuntimeError(message) from None
         except openai.APIConnectionError as e: raise Transient(type(e).__name__) from None       # timeouts too
         except (ValueError, openai.APIResponseValidationError) as e: raise Transient(f'malformed response ({type(e).__name__})') from None
-        choice = response.choices[0] if response.choices else None
-        return Reply(choice.message.content if choice else None, {'finish_reason': choice.finish_reason if choice else None})
+        if not response.choices: raise Transient('a reply without choices')             # never cached as an answer
+        choice = response.choices[0]
+        if not (choice.message and choice.message.content): raise Transient('an empty reply')
+        return Reply(choice.message.content, {'finish_reason': choice.finish_reason})
 
 # %% ../nbs/31_generate_backends.ipynb #337b4f6d
 def flat_prompt(messages:list) -> str:
@@ -260,9 +263,9 @@ class HFBackend(Backend):
         return Reply(text)
 
 # %% ../nbs/31_generate_backends.ipynb #97e4fbfc
-def backend_from_settings(settings, timeout:float=120.0) -> Backend:
-    "The backend that `settings.generate` names."
-    g = settings.generate
+def backend_from_settings(settings) -> Backend:
+    "The backend that `settings.generate` names (a service's request timeout: `[generate] timeout`, seconds)."
+    g, timeout = settings.generate, GenerateConfig.from_settings(settings).timeout
     kind = g.get('backend', 'offline')
     if kind == 'offline': return OfflineBackend.from_root(settings.data_root('pmc'), seed=settings.seed)
     if kind == 'openai': return OpenAIBackend(g.get('model') or 'gpt-4o', g.get('base_url') or None, g.get('api_key_env') or 'OPENAI_API_KEY', timeout)

@@ -25,7 +25,7 @@ DEFAULTS = {
     # BioMed-VITAL generation: backend offline | openai | hf; base_url empty = the OpenAI default; the API key is
     # read from the environment variable named by api_key_env, never from this file.
     'generate': {'backend': 'offline', 'base_url': '', 'model': 'gpt-4o', 'api_key_env': 'OPENAI_API_KEY',
-                 'concurrency': '16'},
+                 'concurrency': '16', 'timeout': '120'},
 }
 SETTINGS_FILE = 'settings.ini'
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from .records import DataError, read_json, read_jsonl, read_llava_json, write_json_atomic, write_jsonl, write_llava_json
 from .settings import read_settings
 from .vqa_loaders import load_pmc_captions
-from .generate import GenerateConfig, generate, parse_reply, to_conversation, read_demonstrations, write_demonstrations
+from .generate import GenerateConfig, generate, retried_on_rerun, parse_reply, to_conversation, read_demonstrations, write_demonstrations
 from .generate_backends import ErrorRates, OfflineBackend, GROUND_TRUTH, truth_demonstrations
 from .preferences import load_items, read_clinician_pairs, read_judge_scores, write_raters
 from .select import WEIGHT_SWEEP, EmbeddingCache, default_encoders, get_select_preset, run_selection, top_count
@@ -155,7 +155,8 @@ def chat_question_set(figures:list, truths:dict) -> list:
 def generate_stage(study:Study) -> dict:
     "Stage 1: demonstrations, conversations about the corpus and chat questions, under `study.out`."
     out, preset = study.out/'generate', study.preset
-    if (out/'conversations.json').is_file() and (study.out/'chat_questions.jsonl').is_file():
+    if (out/'conversations.json').is_file() and (study.out/'chat_questions.jsonl').is_file() and \
+       not any(retried_on_rerun(f) for f in read_json(out/'failures.json')):       # failed requests: ask them again
         return {'conversations': len(read_json(out/'conversations.json')), 'failures': len(read_json(out/'failures.json')), 'done': True}
     parts = partition_figures(load_pmc_captions(study.pmc).items, 0 if study.demonstrations else preset.demonstrations,
                               0 if study.questions else preset.chat_figures, preset.corpus)

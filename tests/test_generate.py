@@ -147,3 +147,41 @@ def test_offline_records_its_errors(pmc, tmp_path):
     saved = read_llava_json(tmp_path/'out'/'conversations.json')
     assert all(set(c.extra['generation']['injected']) <= {'wrong_fact', 'vague', 'few_rounds'} for c in saved)
     assert any(c.extra['generation']['injected'] for c in saved) and any(not c.extra['generation']['injected'] for c in saved)
+
+
+class FlakyOffline(OfflineBackend):
+    "The offline writer, but some figures fail: `auth` with a setting to fix (asked again on a rerun), `refuse` refused for good."
+    def __init__(self, truths, auth=(), refuse=()):
+        super().__init__(truths)
+        self.auth, self.refuse, self.asked = set(auth), set(refuse), []
+    def complete(self, request):
+        from medvlm.generate import Refused
+        self.asked.append(request.id)
+        if request.id in self.auth: raise RuntimeError('HTTP 401: invalid key')
+        if request.id in self.refuse: raise Refused('HTTP 400: bad request')
+        return super().complete(request)
+
+
+def test_a_vital_rerun_asks_again_only_what_failed_and_was_not_refused(pmc, tmp_path):
+    from medvlm.vital import make_study, generate_stage
+    roots = {name: pmc if name == 'pmc' else tmp_path/name for name in ('pmc', 'vqa-rad', 'slake', 'pathvqa')}
+    for root in roots.values(): root.mkdir(exist_ok=True)           # the generate stage reads only the corpus
+    study = make_study(tmp_path/'study', 'test', roots, tmp_path/'no-model')
+    truths = study.truths()
+    first = FlakyOffline(truths)
+    study.backend = first
+    generate_stage(study)
+    corpus_ids = first.asked[:]
+    auth, refuse = corpus_ids[:2], corpus_ids[2:3]
+    generated = tmp_path/'study'/'generate'
+    for p in generated.iterdir(): p.unlink()                       # start again with failures planted
+    study.backend = FlakyOffline(truths, auth, refuse)
+    stage = generate_stage(study)
+    assert 'done' not in stage and stage['failures'] == 3
+    study.backend = again = FlakyOffline(truths)
+    stage = generate_stage(study)                                   # not 'done': two requests are asked again
+    assert 'done' not in stage and sorted(again.asked) == sorted(auth)
+    failures = json.loads((generated/'failures.json').read_text())
+    assert [(f['id'], f['final']) for f in failures] == [(refuse[0], True)]
+    study.backend = last = FlakyOffline(truths)
+    assert generate_stage(study)['done'] and last.asked == []
