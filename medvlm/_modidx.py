@@ -381,6 +381,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'medvlm.records.read_json': ('records.html#read_json', 'medvlm/records.py'),
                                 'medvlm.records.read_jsonl': ('records.html#read_jsonl', 'medvlm/records.py'),
                                 'medvlm.records.read_llava_json': ('records.html#read_llava_json', 'medvlm/records.py'),
+                                'medvlm.records.read_state': ('records.html#read_state', 'medvlm/records.py'),
+                                'medvlm.records.undecodable_place': ('records.html#undecodable_place', 'medvlm/records.py'),
                                 'medvlm.records.write_json_atomic': ('records.html#write_json_atomic', 'medvlm/records.py'),
                                 'medvlm.records.write_jsonl': ('records.html#write_jsonl', 'medvlm/records.py'),
                                 'medvlm.records.write_llava_json': ('records.html#write_llava_json', 'medvlm/records.py'),

@@ -12,6 +12,7 @@ import torch
 from accelerate import PartialState
 
 from .settings import seed_everything
+from .records import read_state, write_json_atomic
 from .benchmarks import build_mcqs, describe, MCQ_BENCHMARKS
 from .datasets import load_dataset
 from .model import load_model, add_adapter, save_adapter, load_adapter
@@ -56,7 +57,7 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
     out, config, chosen = Path(out), get_tune_preset(preset), get_method(method)
     adapter = adapter or config.adapter
     identity = run_identity(benchmark, method, model, data_root, preset, adapter, seed, mode, config)
-    if (out/'run.json').is_file() and (held := json.loads((out/'run.json').read_text())) != identity:
+    if (out/'run.json').is_file() and (held := read_state(out/'run.json', f'remove {out} and run again')) != identity:
         different = ', '.join(differences(held, identity))
         raise FileExistsError(f"{out}: holds another run ({different}); pick another --out or remove it")
     if (out/'metrics.json').is_file(): return read_run_metrics(out)
@@ -65,7 +66,7 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
     if not items: raise ValueError(f"{data_root}: no test questions for {benchmark}")
     processes = PartialState(cpu=not torch.cuda.is_available())   # one process, or several under `accelerate launch`
     if processes.is_main_process:
-        out.mkdir(parents=True, exist_ok=True); (out/'run.json').write_text(json.dumps(identity, indent=1) + '\n')
+        write_json_atomic(out/'run.json', identity, indent=1)
     started = time.perf_counter()
     seed_everything(seed)
     model_, processor = load_model(model, adapter, str(processes.device) if device == 'auto' else device)

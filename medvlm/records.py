@@ -14,8 +14,8 @@ from PIL import Image
 # %% auto #0
 __all__ = ['ImageSource', 'ANSWER_TYPES', 'IMAGE_TOKEN', 'DOMAINS', 'MISSPELT_KEYS', 'DataError', 'line_place', 'item_place',
            'load_image', 'ImageRecord', 'MCQItem', 'VQAItem', 'Turn', 'Conversation', 'conversation_problems',
-           'read_json', 'write_text_atomic', 'write_json_atomic', 'read_jsonl', 'write_jsonl', 'read_llava_json',
-           'write_llava_json', 'FigureCaption']
+           'undecodable_place', 'read_json', 'read_state', 'write_text_atomic', 'write_json_atomic', 'read_jsonl',
+           'write_jsonl', 'read_llava_json', 'write_llava_json', 'FigureCaption']
 
 # %% ../nbs/01_records.ipynb #04df4621
 class DataError(ValueError):
@@ -152,13 +152,27 @@ def conversation_problems(record:dict) -> list:
     return problems
 
 # %% ../nbs/01_records.ipynb #0838ab78
+def undecodable_place(data:bytes, error:UnicodeDecodeError) -> str:
+    "Where the first byte that is not UTF-8 sits: its line (1-based) and byte offset."
+    line = data.count(b'\n', 0, error.start) + 1
+    return f"line {line} (1-based), byte {error.start}"
+
 def read_json(path:Path|str):
-    "Parse the JSON file at `path`; a missing or malformed file is a `DataError`."
+    "Parse the JSON file at `path` (a byte-order mark is allowed); a missing or malformed file is a `DataError`."
     path = Path(path)
     if not path.is_file(): raise DataError(path, 'file not found')
-    try: return json.loads(path.read_text(encoding='utf-8'))
+    data = path.read_bytes()
+    try: return json.loads(data.decode('utf-8-sig'))
     except json.JSONDecodeError as e: raise DataError(path, f"not valid JSON ({e.msg})", f"line {e.lineno}, column {e.colno}") from None
-    except UnicodeDecodeError: raise DataError(path, 'not UTF-8 text') from None
+    except UnicodeDecodeError as e: raise DataError(path, 'not UTF-8 text', undecodable_place(data, e)) from None
+
+def read_state(path:Path|str, recover:str):
+    "A JSON file the pipeline wrote and reads back; a damaged one is a `DataError` that says how to `recover`."
+    try: return read_json(path)
+    except DataError as e:
+        if e.problem == 'file not found': raise
+        raise DataError(e.file, f"{e.problem}; this file is the pipeline's own state, damaged (killed mid-write by an "
+                                f"older version, disk full, edited?): {recover}", e.where) from None
 
 # %% ../nbs/01_records.ipynb #6a863662
 def write_text_atomic(path:Path|str, text:str) -> Path:

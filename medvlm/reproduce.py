@@ -12,6 +12,7 @@ from pathlib import Path
 
 import medvlm
 from .benchmarks import MCQ_BENCHMARKS
+from .records import write_json_atomic
 from .tune import METHODS
 
 # %% auto #0
@@ -156,6 +157,6 @@ def reproduce(preset:str='default', out:Path|str|None=None, settings=None, worke
     summary = {'preset': asdict(chosen), 'report': str(out/'README.md'), 'workers': workers, 'cpus': os.cpu_count(),
                'seconds': round(time.perf_counter() - started, 1), 'stages': stages,
                'jobs': results, 'failed': [r for r in results if r['status'] == 'failed']}
-    (out/'reproduce.json').write_text(json.dumps(summary, indent=1) + '\n')   # before the report, which reads it
+    write_json_atomic(out/'reproduce.json', summary, indent=1)   # before the report, which reads it
     render_report(out, study_folder(runs_dir, chosen.tune), Path(jobs[0].parameters['out']))
     return summary

@@ -8,6 +8,7 @@ import json, multiprocessing, shutil, time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from .records import read_state
 from .synth import PRESETS, SynthPreset, get_preset, write_json
 from .synth_wbcatt import write_wbcatt
 from .synth_skincon import write_skincon
@@ -40,7 +41,7 @@ def synth_set(name:str, out:Path|str, seed:int=0, preset:SynthPreset|str='test')
     preset = get_preset(preset) if isinstance(preset, str) else preset
     folder, wanted = Path(out)/name, _marker(name, seed, preset)
     marker = folder/MARKER
-    if marker.is_file() and json.loads(marker.read_text()) == wanted:
+    if marker.is_file() and read_state(marker, f'remove {folder} and write it again') == wanted:
         return {'root': str(folder), 'written': False, 'seconds': 0.0}
     if folder.exists() and not marker.is_file() and any(folder.iterdir()):
         raise FileExistsError(f"{folder}: not written by medvlm synth (no {MARKER}); "

@@ -8,7 +8,7 @@ import json, random, time
 from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 
-from .records import DataError, read_json, read_jsonl, read_llava_json, write_json_atomic, write_jsonl, write_llava_json
+from .records import DataError, read_json, read_state, read_jsonl, read_llava_json, write_json_atomic, write_jsonl, write_llava_json
 from .settings import read_settings
 from .vqa_loaders import load_pmc_captions
 from .generate import GenerateConfig, generate, retried_on_rerun, parse_reply, to_conversation, read_demonstrations, write_demonstrations
@@ -129,7 +129,7 @@ class Study:
 def open_study(study:Study) -> Study:
     "Claim `study.out` for `study` (writing `study.json`), or refuse a folder that holds another study."
     path, identity = study.out/'study.json', study.identity()
-    if path.is_file() and (held := read_json(path)) != identity:
+    if path.is_file() and (held := read_state(path, f'remove {study.out} and run the study again')) != identity:
         different = ', '.join(f"{k} {json.dumps(held.get(k))[:80]} (asked {json.dumps(v)[:80]})" for k, v in identity.items() if held.get(k) != v)
         raise FileExistsError(f"{study.out}: holds another study ({different}); pick another --out or remove it")
     if not path.is_file(): write_json_atomic(path, identity)
@@ -253,7 +253,7 @@ def run_arm(study:Study, arm:str, evaluate:bool=True, tuned_only:bool=False, ask
     if not evaluate: return None
     if model is None:
         model, processor = load_tuned(study.model, folder, preset.tune.adapter, study.device)
-        if (found := latest_checkpoint(folder/'train')) is not None: history = json.loads((found/'loop.json').read_text())['history']
+        if (found := latest_checkpoint(folder/'train')) is not None: history = read_state(found/'loop.json', f'remove {found} and tune again')['history']
     tuned = time.perf_counter()
     items, questions = asked or study_questions(study)
     metrics = evaluate_model(model, processor, items, questions, study.pmc/'images', chat_judge(study, questions), preset.eval, folder, arm, study.seed)

@@ -74,6 +74,10 @@ def test_bad_input_is_one_line_and_leaves_no_metrics(world, tmp_path, cli):
                   '--preset', 'test', '--out', tmp_path/'bad'])
     assert result.rc == 2 and result.err.count('\n') == 1, result.err
     assert not (tmp_path/'bad'/'metrics.json').exists()
+    damaged = tmp_path/'damaged'; damaged.mkdir(); (damaged/'run.json').write_text('{"benchmark": "wbc')   # a torn write
+    result = cli(['tune', '--method', 'proxy', '--benchmark', 'wbcatt', '--model', world/'base', '--data-root', world/'wbcatt',
+                  '--preset', 'test', '--out', damaged])
+    assert result.rc == 2 and result.err.count('\n') == 1 and 'run.json' in result.err and f'remove {damaged} and run again' in result.err, result.err
 
 
 def test_evaluate_command_reads_a_saved_run(world, tmp_path, cli):
