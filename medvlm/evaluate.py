@@ -18,7 +18,7 @@ from .collate import chat_messages, render, generate_answers
 # %% auto #0
 __all__ = ['ANSWER_PREFIX', 'MCQ_MODES', 'batches', 'mcq_generate', 'option_tokens', 'answer_prompt', 'model_inputs',
            'mcq_option_scores', 'mcq_loglik', 'evaluate_mcq', 'bootstrap_ci', 'accuracy_summary', 'letter_references',
-           'mcq_metrics', 'write_run_metrics', 'read_run_metrics']
+           'chance_level', 'mcq_metrics', 'write_run_metrics', 'read_run_metrics']
 
 # %% ../nbs/26_evaluate.ipynb #9155d211
 def batches(items:list, size:int):
@@ -118,6 +118,11 @@ def letter_references(answers:list) -> dict:
     counts = Counter(answers)
     return {'always_a': round(counts['A'] / len(answers), 4), 'majority_letter': round(max(counts.values()) / len(answers), 4)}
 
+def chance_level(predictions:list) -> float:
+    "Expected accuracy of a uniform guess over each question's options (None when the predictions do not keep them)."
+    if not all(p.get('options') for p in predictions): return None
+    return round(float(np.mean([1 / len(p['options']) for p in predictions])), 4)
+
 def mcq_metrics(predictions:list, mode:str, seed:int=0) -> dict:
     "Accuracy of `mode`'s answers in `predictions`: pooled and per attribute, with bootstrap CIs and the letter references."
     if not predictions: raise ValueError('no predictions to score')
@@ -125,7 +130,7 @@ def mcq_metrics(predictions:list, mode:str, seed:int=0) -> dict:
     correct, by_key = [p[mode] == p['answer'] for p in predictions], defaultdict(list)
     for p, c in zip(predictions, correct): by_key[p['key']].append(c)
     metrics = {'mode': mode, **accuracy_summary(correct, seed), 'unparseable': sum(p[mode] is None for p in predictions),
-               **letter_references([p['answer'] for p in predictions]),
+               'chance': chance_level(predictions), **letter_references([p['answer'] for p in predictions]),
                'per_attribute': {k: accuracy_summary(v, seed) for k, v in sorted(by_key.items())}}
     if all('generate' in p and 'loglik' in p for p in predictions):
         metrics['agreement'] = round(float(np.mean([p['generate'] == p['loglik'] for p in predictions])), 4)

@@ -12,29 +12,32 @@ import pandas as pd
 from scipy import stats
 
 from .records import read_json
-from .evaluate import read_run_metrics, letter_references
+from .evaluate import read_run_metrics, letter_references, chance_level
 from .tune import METHODS
 from .benchmarks import MCQ_BENCHMARKS
 
 
 # %% auto #0
-__all__ = ['RUN_COLUMNS', 'LETTER_REFERENCES', 'run_letter_references', 'instruction_free_runs', 'seed_interval', 'seed_bounds',
+__all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'run_letter_references', 'instruction_free_runs', 'seed_interval', 'seed_bounds',
            'method_summary', 'papers_order', 'method_order', 'benchmark_order', 'method_table', 'attribute_runs',
-           'attribute_table', 'shown', 'sources_note', 'write_table', 'accuracy_figure', 'attribute_heatmap',
-           'training_curves', 'curves_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
-           'weight_sweep', 'sweep_figure', 'render_vital', 'vital_compact', 'results_markdown', 'readme_results',
-           'versions', 'synthesised', 'data_roots', 'run_configuration', 'batch_lines', 'render_report']
+           'attribute_table', 'shown', 'sources_note', 'write_table', 'reference_segments', 'accuracy_figure',
+           'attribute_heatmap', 'training_curves', 'curves_figure', 'save_figure', 'render_instruction_free',
+           'vital_sources', 'weight_sweep', 'sweep_figure', 'render_vital', 'vital_compact', 'results_markdown',
+           'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration', 'batch_lines',
+           'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
+LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
 RUN_COLUMNS = ['benchmark', 'method', 'seed', 'preset', 'model', 'data_root', 'accuracy', 'ci_low', 'ci_high', 'n', 'unparseable',
-               'always_a', 'majority_letter', 'source', 'per_attribute', 'history']
+               'chance', 'always_a', 'majority_letter', 'source', 'per_attribute', 'history']
 
 def run_letter_references(m:dict, folder:Path) -> dict:
-    "The always-A and majority-letter scores of a run: from its metrics, else from its predictions."
-    if 'always_a' in m: return {k: m[k] for k in ('always_a', 'majority_letter')}
-    predictions = folder/'predictions.jsonl'
-    if not predictions.is_file(): return {'always_a': None, 'majority_letter': None}
-    return letter_references([json.loads(line)['answer'] for line in predictions.read_text().splitlines() if line.strip()])
+    "The chance, always-A and majority-letter scores of a run: from its metrics, else from its predictions."
+    if 'chance' in m: return {k: m[k] for k in LETTER_REFERENCES}
+    path = folder/'predictions.jsonl'
+    if not path.is_file(): return dict.fromkeys(LETTER_REFERENCES)
+    predictions = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return {'chance': chance_level(predictions), **letter_references([p['answer'] for p in predictions])}
 
 def instruction_free_runs(runs_dir:Path|str) -> pd.DataFrame:
     "A row per `metrics.json` under `runs_dir`/<benchmark>/<method>/seed<k>/."
@@ -61,7 +64,6 @@ def seed_bounds(values) -> tuple:
     mean, half = seed_interval(values)
     return mean - half, mean + half
 
-LETTER_REFERENCES = {'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
 
 def method_summary(runs:pd.DataFrame) -> pd.DataFrame:
     "Mean accuracy, 95 % half-width and number of seeds per (method, benchmark); then the letter references per benchmark."
@@ -129,8 +131,18 @@ def write_table(table:pd.DataFrame, out:Path|str, name:str, title:str, sources, 
     return csv, md
 
 # %% ../nbs/40_report.ipynb #a9f9973c
+def reference_segments(axis, runs:pd.DataFrame, columns:list, width:float=0.8):
+    "Chance (grey dashes) and always-A (red dots) drawn across each benchmark's group of bars."
+    styles = {'chance': dict(color='0.4', linestyle='--', label='chance'), 'always_a': dict(color='tab:red', linestyle=':', label='always A')}
+    for j, benchmark in enumerate(columns):
+        group = runs[runs.benchmark == benchmark]
+        for key, style in styles.items():
+            values = group[key].dropna() if key in group else []
+            if len(values): axis.hlines(float(np.mean(values)), j - width / 2, j + width / 2, linewidth=1.2, zorder=5,
+                                        **{**style, 'label': style['label'] if j == 0 else None})
+
 def accuracy_figure(runs:pd.DataFrame):
-    "Bars: mean accuracy per method and benchmark, with the tables' 95 % t-interval over seeds; dots: the seeds."
+    "Bars: mean accuracy per method and benchmark (95 % t-interval over seeds, dots the seeds); chance and always-A drawn; n under each benchmark."
     import matplotlib.pyplot as plt, seaborn as sns
     order = method_order(runs.method)
     figure, axis = plt.subplots(figsize=(1.6 + 1.4 * runs.benchmark.nunique(), 3.4))
@@ -139,7 +151,11 @@ def accuracy_figure(runs:pd.DataFrame):
                 alpha=0.85)
     sns.stripplot(runs, x='benchmark', y='accuracy', order=columns, hue='method', hue_order=order, dodge=True, palette='dark:black', size=3,
                   jitter=False, legend=False, ax=axis)       # no random jitter: the figure is the same every render
-    axis.set(ylim=(0, 1), ylabel='MCQ accuracy'); axis.legend(fontsize=7, ncols=len(order), loc='upper center', bbox_to_anchor=(0.5, 1.18))
+    reference_segments(axis, runs, columns)
+    counts = runs.groupby('benchmark').n.agg(lambda n: '/'.join(map(str, sorted(set(n)))))
+    axis.set_xticks(range(len(columns)), [f"{b}\n(n = {counts[b]})" for b in columns], fontsize=8)
+    axis.set(ylim=(0, 1), ylabel='MCQ accuracy', xlabel='')
+    axis.legend(fontsize=7, ncols=min(len(order) + 2, 5), loc='upper center', bbox_to_anchor=(0.5, 1.25))
     figure.tight_layout()
     return figure
 
@@ -215,7 +231,10 @@ def sweep_figure(sweep:pd.DataFrame):
     import matplotlib.pyplot as plt, seaborn as sns
     figure, axis = plt.subplots(figsize=(4.6, 3.2))
     sns.lineplot(sweep, x='w', y='value', hue='metric', marker='o', errorbar=None, ax=axis)
-    axis.set(xscale='symlog', xlabel='clinician weight w', ylabel='score', ylim=(0, 1.02)); axis.legend(fontsize=7)
+    weights = sorted(sweep.w.unique())
+    axis.set(xscale='log', xlabel='clinician weight w (log scale)', ylabel='score', ylim=(0, 1.02))
+    axis.set_xticks(weights, [f"{w:g}" for w in weights]); axis.minorticks_off()          # only the weights that were run
+    axis.legend(fontsize=7)
     figure.tight_layout()
     return figure
 
