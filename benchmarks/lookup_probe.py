@@ -1,0 +1,122 @@
+"""Probe (issue 17): does the compare-and-copy circuit an MCQ answer needs ("Which option says blick?" -> the letter
+before the option that says it) form in the tiny base, and under which data? Text only, the base preset's model,
+tokenizer, collator and loop, batch 32, one thread. Every `every` steps it prints the exact-repeat rate of 64 held-out
+`copy` items and the lookup accuracy on 50 held-out items per option count (2/3/4/5), by greedy generation and parsed
+(`lookup`) and by the letter logits after "The correct answer is " (`tf`). 24_pretrain quotes its figures.
+
+    .venv/bin/python benchmarks/lookup_probe.py '{"name":"B","lr":1e-3,"phases":[[3000,{"copy":0.5,"lookup":0.5}]]}'
+
+Keys: phases [[steps, {task: share}], ...] (tasks: copy, copy_long, lookup, lookup_bal, lookup_var, lookup_phr,
+forward, stated, lookup_bare with "bare":1), lr, every, untied, words (core-pool size), n_max (most options), spec (TinyBaseSpec overrides), rope_theta.
+The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
+    A  {"lr":1e-3,"phases":[[600,{"copy":1}],[2400,{"copy":0.5,"lookup":0.5}]]}
+    B  {"lr":1e-3,"phases":[[3000,{"copy":0.5,"lookup":0.5}]]}
+    B6 {"lr":1e-3,"every":1000,"phases":[[6000,{"copy":0.5,"lookup":0.5}]]}
+    D  {"lr":1e-3,"phases":[[4000,{"copy":0.5,"lookup_bal":0.5}]]}
+    H1 {"lr":1e-3,"every":1000,"phases":[[4000,{"copy":0.3,"lookup_var":0.4,"forward":0.3}]]}
+    R  {"lr":1e-3,"rope_theta":1000000,"spec":{"text_heads":4},"phases":[[4000,{"copy":0.5,"lookup":0.5}]]}
+    L  {"lr":1e-3,"every":1000,"phases":[[6000,{"copy_long":0.5,"lookup":0.5}]]}
+    D2 {"lr":1e-3,"words":120,"n_max":5,"phases":[[5000,{"copy":0.5,"lookup":0.5}]]}
+    V  {"lr":1e-3,"phases":[[5000,{"copy":0.5,"lookup_phr":0.5}]]}
+"""
+import sys, json, time, numpy as np, torch
+from medvlm.generic_tasks import task_copy, task_lookup, task_stated, core_words, mcq_turns
+from medvlm.records import Turn
+from medvlm.benchmarks import letters_for, parse_answer_letter
+from medvlm.tiny_base import TinyBaseSpec, build_tiny_base
+from medvlm.collate import ChatCollator, ChatExample, generate_answers
+from medvlm.train import TrainConfig, Callback, train
+torch.set_num_threads(1)
+cfg = json.loads(sys.argv[1])
+name, phases, lr, steps = cfg['name'], cfg['phases'], cfg['lr'], sum(p[0] for p in cfg['phases'])
+spec = TinyBaseSpec(vocab_size=1536, **cfg.get('spec', {}))
+if cfg.get('untied'):
+    import medvlm.tiny_base as TB
+    _tc0 = TB.tiny_config
+    def tc0(spec, tok):
+        c = _tc0(spec, tok); c.text_config.tie_word_embeddings = False; c.tie_word_embeddings = False; return c
+    TB.tiny_config = tc0
+if 'rope_theta' in cfg:
+    import medvlm.tiny_base as TB
+    _tc = TB.tiny_config
+    def tc(spec, tok):
+        c = _tc(spec, tok); c.text_config.rope_parameters = {'rope_type': 'default', 'rope_theta': cfg['rope_theta']}; return c
+    TB.tiny_config = tc
+w = core_words()[:cfg.get('words', 240)]
+def lookup_bal(rng, attributes, words, n_max=6, **_):
+    at = int(rng.integers(n_max)); n = int(rng.integers(max(at + 1, 2), n_max + 1))
+    opts = [words[i] for i in rng.permutation(len(words))[:n]]
+    return False, mcq_turns(f"Which option says {opts[at]}?", opts, at, False)
+def lookup_var(rng, attributes, words, n_max=6, **_):
+    n = int(rng.integers(2, n_max + 1)); at = int(rng.integers(n))
+    opts = [words[i] for i in rng.permutation(len(words))[:n]]
+    pre = ''
+    if rng.random() < 0.5: pre = 'Note: ' + ' '.join(words[i] for i in rng.integers(len(words), size=int(rng.integers(1, 9)))) + '.\n'
+    return False, mcq_turns(f"Which option says {opts[at]}?", opts, at, False, pre)
+def forward(rng, attributes, words, n_max=6, **_):
+    n = int(rng.integers(2, n_max + 1)); at = int(rng.integers(n))
+    opts = [words[i] for i in rng.permutation(len(words))[:n]]
+    body = '\n'.join(f"{l}. {o}" for l, o in zip(letters_for(n), opts))
+    return False, [Turn('human', f"What does option {letters_for(n)[at]} say?\n{body}"), Turn('gpt', opts[at])]
+def copy_long(rng, attributes, words, **_):
+    text = ' '.join(words[i] for i in rng.integers(len(words), size=int(rng.integers(8, 25))))
+    return False, [Turn('human', f"Repeat: {text}"), Turn('gpt', text)]
+def lookup_phr(rng, attributes, words, n_max=6, **_):
+    n = int(rng.integers(2, n_max + 1)); at = int(rng.integers(n))
+    opts = []
+    while len(opts) < n:
+        p = ' '.join(words[i] for i in rng.integers(len(words), size=int(rng.integers(1, 3))))
+        if p not in opts: opts.append(p)
+    pre = ''
+    if rng.random() < 0.5: pre = 'Note: ' + ' '.join(words[i] for i in rng.integers(len(words), size=int(rng.integers(1, 9)))) + '.\n'
+    return False, mcq_turns(f"Which option says {opts[at]}?", opts, at, False, pre)
+def lookup_bare(rng, attributes, words, n_max=6, **_):
+    "lookup answered with the bare letter ('B.'), no 'The correct answer is' prefix."
+    image, turns = task_lookup(rng, attributes, words, n_max=n_max, image_share=0.0, max_words=1)
+    return image, [turns[0], Turn('gpt', turns[1].value.removeprefix('The correct answer is '))]
+TASK = {'lookup_bare': lookup_bare, 'lookup_phr': lookup_phr, 'copy_long': copy_long, 'forward': forward, 'lookup_var': lookup_var, 'copy': task_copy, 'lookup': task_lookup, 'stated': task_stated, 'lookup_bal': lookup_bal}
+def phase_of(step):
+    at = 0
+    for n, mix in phases:
+        at += n
+        if step < at: return mix
+    return phases[-1][1]
+class Stream:
+    def __len__(self): return steps * 32
+    def __getitem__(self, i):
+        rng = np.random.default_rng([0, i]); mix = phase_of(i // 32)
+        names = list(mix); p = np.array(list(mix.values()), float); t = names[rng.choice(len(names), p=p / p.sum())]
+        return ChatExample(None, TASK[t](rng, {}, words=w, n_max=cfg.get('n_max', 6), image_share=0.0, max_words=1)[1])
+s = Stream()
+model, proc = build_tiny_base([t.value for i in range(0, len(s), max(len(s)//3000, 1)) for t in s[i].turns] + w, spec)
+rng = np.random.default_rng(99)
+copies = [task_copy(np.random.default_rng([9, i]), {}, words=w)[1] for i in range(64)]
+looks = []
+for n in (2, 3, 4, 5):
+    for j in range(50):
+        opts = [w[i] for i in rng.permutation(len(w))[:n]]; at = j % n
+        looks.append((n, mcq_turns(f"Which option says {opts[at]}?", opts, at, False)[0].value, letters_for(n)[at]))
+LETTER_IDS = [proc.tokenizer.convert_tokens_to_ids(f'{l}.') for l in 'ABCDEF']
+def letter_acc(m):
+    texts = [proc.apply_chat_template([{'role': 'user', 'content': q}], tokenize=False, add_generation_prompt=True) + ('' if cfg.get('bare') else 'The correct answer is ') for _, q, _ in looks]
+    proc.tokenizer.padding_side = 'left'
+    enc = proc.tokenizer(texts, return_tensors='pt', padding=True, add_special_tokens=False)
+    with torch.no_grad(): logits = m(**enc).logits[:, -1]
+    res = {}
+    for n in (2, 3, 4, 5):
+        rows = [j for j, (k, _, _) in enumerate(looks) if k == n]
+        pick = logits[rows][:, LETTER_IDS[:n]].argmax(1)
+        res[n] = float(np.mean([letters_for(n)[int(p)] == looks[j][2] for p, j in zip(pick, rows)]))
+    return res
+class Probe(Callback):
+    def after_step(self, m, step, h):
+        if step % cfg.get('every', 500) == 0:
+            out = generate_answers(m, proc, [None] * 64, [t[0].value for t in copies], max_new_tokens=16, batch_size=64)
+            c = np.mean([o.strip() == t[1].value for o, t in zip(out, copies)])
+            out = generate_answers(m, proc, [None] * len(looks), [q for _, q, _ in looks], max_new_tokens=8, batch_size=100)
+            acc = {n: np.mean([parse_answer_letter(o, letters_for(n)) == a for o, (k, _, a) in zip(out, looks) if k == n]) for n in (2, 3, 4, 5)}
+            tf = letter_acc(m)
+            print(f"{name} step {step} copy {c:.2f} lookup " + '/'.join(f"{v:.2f}" for v in acc.values()) + ' tf ' + '/'.join(f"{v:.2f}" for v in tf.values()) + f" loss {h[-1]['loss'] if h else None} t {time.time()-T0:.0f}s", flush=True); m.train()
+T0 = time.time()
+collator = ChatCollator(proc)
+train(model, s, collator, TrainConfig(epochs=1, batch_size=32, lr=lr, schedule=cfg.get('schedule', 'one-cycle'), warmup=cfg.get('warmup', 0.05), log_every=50, shuffle=False), callbacks=[Probe()], progress=False)
