@@ -13,10 +13,10 @@ from .benchmarks import ChexpertPolicy, POLICY_CHOICES
 from .datasets import LOADERS, load_dataset, summarize
 
 # %% auto #0
-__all__ = ['VITAL_COMMANDS', 'USER_ERRORS', 'data_summary', 'add_data_commands', 'synth', 'add_synth_command', 'pretrain_command',
-           'add_pretrain_command', 'tune_command', 'evaluate_command', 'add_tune_commands', 'vital_command',
-           'add_vital_commands', 'report_command', 'add_report_command', 'reproduce_command', 'add_reproduce_command',
-           'build_parser', 'main']
+__all__ = ['MCQ_MODE_NAMES', 'VITAL_COMMANDS', 'USER_ERRORS', 'data_summary', 'add_data_commands', 'synth', 'add_synth_command',
+           'pretrain_command', 'add_pretrain_command', 'tune_command', 'evaluate_command', 'add_tune_commands',
+           'vital_command', 'add_vital_commands', 'report_command', 'add_report_command', 'reproduce_command',
+           'add_reproduce_command', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #77b61f83
 def _loader_options(args) -> dict:
@@ -144,6 +144,8 @@ def evaluate_command(args) -> int:
     print(json.dumps({k: metrics[k] for k in ('accuracy', 'ci', 'n', 'unparseable', 'per_attribute')}, indent=2))
     return 0
 
+MCQ_MODE_NAMES = ['generate', 'loglik', 'cloze', 'both', 'all']   # medvlm.evaluate's modes, named without importing torch
+
 def add_tune_commands(commands):
     command = commands.add_parser('tune', help='instruction-free tuning: tune, evaluate, write metrics and adapter')
     command.add_argument('--benchmark', required=True, help='wbcatt, skincon, cbis or mimic-cxr')
@@ -155,13 +157,14 @@ def add_tune_commands(commands):
     for flag in ('qlora', 'lora', 'full'):
         kind.add_argument(f'--{flag}', dest='adapter', action='store_const', const=flag, help=f'{flag} adapter')
     command.add_argument('--seed', type=int, help="random seed (default: the settings' seed)")
-    command.add_argument('--mode', default='generate', choices=['generate', 'loglik', 'both'], help='how answers are read')
+    command.add_argument('--mode', default='generate', choices=MCQ_MODE_NAMES, help="how answers are read: 'generate' (the paper's), "
+                         "'loglik' (the letter's likelihood), 'cloze' (the option text's), 'both' (the first two) or 'all'")
     command.add_argument('--device', help="cpu, cuda, cuda:1, mps or auto (default: the settings')")
     command.add_argument('--out', type=Path, help='run folder (default: runs/instruction_free/<benchmark>/<method>/seed<k>)')
     command.set_defaults(run=tune_command)
     again = commands.add_parser('evaluate', help="evaluate a saved instruction-free run again")
     again.add_argument('run_dir', metavar='RUN', type=Path, help='the run folder (holding metrics.json)')
-    again.add_argument('--mode', default='loglik', choices=['generate', 'loglik', 'both'], help='how answers are read')
+    again.add_argument('--mode', default='loglik', choices=MCQ_MODE_NAMES, help='how answers are read (as for tune)')
     again.add_argument('--device', help="cpu, cuda, cuda:1, mps or auto (default: the settings')")
     again.set_defaults(run=evaluate_command)
 

@@ -16,9 +16,10 @@ from .benchmarks import mcq_prompt, parse_answer_letter
 from .collate import chat_messages, render, generate_answers
 
 # %% auto #0
-__all__ = ['ANSWER_PREFIX', 'MCQ_MODES', 'batches', 'mcq_generate', 'option_tokens', 'answer_prompt', 'model_inputs',
-           'mcq_option_scores', 'mcq_loglik', 'evaluate_mcq', 'bootstrap_ci', 'accuracy_summary', 'letter_references',
-           'chance_level', 'mcq_metrics', 'write_run_metrics', 'read_run_metrics']
+__all__ = ['ANSWER_PREFIX', 'MCQ_MODES', 'MODE_SETS', 'batches', 'mcq_generate', 'option_tokens', 'answer_prompt', 'model_inputs',
+           'mcq_option_scores', 'mcq_loglik', 'cloze_texts', 'mcq_cloze_scores', 'mcq_cloze', 'evaluate_mcq',
+           'bootstrap_ci', 'accuracy_summary', 'letter_references', 'chance_level', 'mcq_metrics', 'write_run_metrics',
+           'read_run_metrics']
 
 # %% ../nbs/26_evaluate.ipynb #9155d211
 def batches(items:list, size:int):
@@ -84,13 +85,47 @@ def mcq_loglik(model, processor, items:list, batch_size:int=16, prefix:str=ANSWE
     scores = mcq_option_scores(model, processor, items, batch_size, prefix)
     return [item.letters[int(np.argmax(s))] for item, s in zip(items, scores)]
 
+# %% ../nbs/26_evaluate.ipynb #c1oze0000ex1
+def cloze_texts(processor, question:str, option:str) -> tuple:
+    "(prompt, prompt + option): the chat asking `question` plainly up to the assistant's turn, and with `option` as the answer."
+    prompt = render(processor, chat_messages([Turn('human', question)]), generation_prompt=True)
+    return prompt, prompt + option
+
+@torch.no_grad()
+def mcq_cloze_scores(model, processor, items:list, batch_size:int=16) -> list:
+    "For each item, the mean log-probability per token of each option's text as the answer to its question asked plainly."
+    model.eval()
+    tokenizer = processor.tokenizer
+    rows = [(j, option) for j, item in enumerate(items) for option in item.options]
+    scores = [[] for _ in items]
+    for batch in batches(rows, batch_size):
+        texts, lengths = [], []
+        for j, option in batch:
+            prompt, full = cloze_texts(processor, items[j].question, option)
+            before, after = tokenizer(prompt, add_special_tokens=False)['input_ids'], tokenizer(full, add_special_tokens=False)['input_ids']
+            if after[:len(before)] != before or len(after) == len(before):
+                raise ValueError(f"the tokenizer merges the answer {option!r} into the chat template's prompt; cannot score it apart")
+            texts.append(full); lengths.append(len(after) - len(before))
+        inputs = model_inputs(processor, [load_image(items[j].image) for j, _ in batch], texts, model)
+        logprobs = model(**inputs).logits[:, :-1].float().log_softmax(-1)
+        targets = inputs['input_ids'][:, 1:]
+        for row, ((j, _), length) in enumerate(zip(batch, lengths)):
+            picked = logprobs[row, -length:].gather(-1, targets[row, -length:, None])
+            scores[j].append(float(picked.mean()))
+    return scores
+
+def mcq_cloze(model, processor, items:list, batch_size:int=16) -> list:
+    "For each item, the letter of the option whose text the model finds likeliest (cloze)."
+    return [item.letters[int(np.argmax(s))] for item, s in zip(items, mcq_cloze_scores(model, processor, items, batch_size))]
+
 # %% ../nbs/26_evaluate.ipynb #abddef6c
-MCQ_MODES = ('generate', 'loglik')
+MCQ_MODES = ('generate', 'loglik', 'cloze')
+MODE_SETS = {'both': ('generate', 'loglik'), 'all': MCQ_MODES}       # several modes in one call
 
 def evaluate_mcq(model, processor, items:list, mode:str='generate', batch_size:int=16, max_new_tokens:int=16) -> list:
-    "Predictions for MCQ `items` by `mode`: 'generate' (the paper's protocol), 'loglik', or 'both'."
-    modes = MCQ_MODES if mode == 'both' else (mode,)
-    if mode != 'both' and mode not in MCQ_MODES: raise ValueError(f"unknown mode {mode!r}; use 'generate', 'loglik' or 'both'")
+    "Predictions for MCQ `items` by `mode`: 'generate' (the paper's protocol), 'loglik', 'cloze', 'both' (the first two) or 'all'."
+    modes = MODE_SETS.get(mode, (mode,))
+    if any(m not in MCQ_MODES for m in modes): raise ValueError(f"unknown mode {mode!r}; use one of {', '.join([*MCQ_MODES, *MODE_SETS])}")
     predictions = [{'record_id': i.record_id, 'key': i.key, 'question': i.question, 'options': list(i.options),
                     'answer': i.answer} for i in items]
     if 'generate' in modes:
@@ -98,6 +133,8 @@ def evaluate_mcq(model, processor, items:list, mode:str='generate', batch_size:i
             p['generated'], p['generate'] = text, parse_answer_letter(text, item.letters)
     if 'loglik' in modes:
         for p, letter in zip(predictions, mcq_loglik(model, processor, items, batch_size)): p['loglik'] = letter
+    if 'cloze' in modes:
+        for p, letter in zip(predictions, mcq_cloze(model, processor, items, batch_size)): p['cloze'] = letter
     return predictions
 
 # %% ../nbs/26_evaluate.ipynb #bff75ba4
@@ -134,6 +171,10 @@ def mcq_metrics(predictions:list, mode:str, seed:int=0) -> dict:
                'per_attribute': {k: accuracy_summary(v, seed) for k, v in sorted(by_key.items())}}
     if all('generate' in p and 'loglik' in p for p in predictions):
         metrics['agreement'] = round(float(np.mean([p['generate'] == p['loglik'] for p in predictions])), 4)
+    if others := [m for m in MCQ_MODES if m != mode and all(m in p for p in predictions)]:     # the other modes, side by side
+        metrics['modes'] = {m: {**accuracy_summary([p[m] == p['answer'] for p in predictions], seed),
+                                f'agreement_with_{mode}': round(float(np.mean([p[m] == p[mode] for p in predictions])), 4)}
+                            for m in others}
     return metrics
 
 

@@ -17,7 +17,7 @@ from .benchmarks import build_mcqs, describe, MCQ_BENCHMARKS
 from .datasets import load_dataset
 from .model import load_model, add_adapter, save_adapter, load_adapter
 from .tune import get_tune_preset, get_method, tune
-from .evaluate import evaluate_mcq, mcq_metrics, write_run_metrics, read_run_metrics
+from .evaluate import MODE_SETS, evaluate_mcq, mcq_metrics, write_run_metrics, read_run_metrics
 
 # %% auto #0
 __all__ = ['QUESTION_SEED', 'test_questions', 'check_benchmark', 'run_identity', 'differences', 'run_instruction_free',
@@ -80,7 +80,7 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
     elif not processes.is_main_process: return None
     tuned = time.perf_counter()
     predictions = evaluate_mcq(model_, processor, items, mode)
-    metrics = {**identity, **mcq_metrics(predictions, 'generate' if mode == 'both' else mode, seed),
+    metrics = {**identity, **mcq_metrics(predictions, 'generate' if mode in MODE_SETS else mode, seed),
                'skipped': dict(skipped), 'config': asdict(config), 'history': history,
                'seconds': {'tune': round(tuned - started, 1), 'evaluate': round(time.perf_counter() - tuned, 1)}}
     write_run_metrics(out, metrics, predictions)
@@ -96,7 +96,7 @@ def evaluate_run(run_dir:Path|str, mode:str='loglik', device:str='auto') -> dict
     items, _ = test_questions(load_dataset(done['benchmark'], done['data_root']), done['config']['max_test'])
     predictions = evaluate_mcq(model, processor, items, mode)
     metrics = {**{k: done[k] for k in ('benchmark', 'method', 'model', 'data_root', 'preset', 'adapter', 'seed')},
-               **mcq_metrics(predictions, 'generate' if mode == 'both' else mode, done['seed'])}
+               **mcq_metrics(predictions, 'generate' if mode in MODE_SETS else mode, done['seed'])}
     write_run_metrics(run_dir/f'evaluate-{mode}', metrics, predictions)
     return metrics
 
