@@ -18,13 +18,14 @@ from .benchmarks import MCQ_BENCHMARKS
 
 
 # %% auto #0
-__all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'run_letter_references', 'instruction_free_runs', 'seed_interval', 'seed_bounds',
-           'method_summary', 'papers_order', 'method_order', 'benchmark_order', 'method_table', 'attribute_runs',
-           'attribute_table', 'shown', 'sources_note', 'write_table', 'reference_segments', 'accuracy_figure',
-           'attribute_heatmap', 'training_curves', 'curves_figure', 'save_figure', 'render_instruction_free',
-           'vital_sources', 'weight_sweep', 'sweep_figure', 'render_vital', 'vital_compact', 'results_markdown',
-           'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration', 'batch_lines',
-           'render_report']
+__all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'PAIRED_REFERENCES', 'run_letter_references', 'instruction_free_runs',
+           'seed_interval', 'seed_bounds', 'method_summary', 'papers_order', 'method_order', 'benchmark_order',
+           'method_table', 'run_outcomes', 'paired_differences', 'verdict_of', 'paired_table', 'paired_prose',
+           'claim_sentences', 'study_differences', 'attribute_runs', 'attribute_table', 'shown', 'sources_note',
+           'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap', 'training_curves',
+           'curves_figure', 'save_figure', 'render_instruction_free', 'vital_sources', 'weight_sweep', 'sweep_figure',
+           'render_vital', 'vital_compact', 'results_markdown', 'readme_results', 'versions', 'synthesised',
+           'data_roots', 'run_configuration', 'batch_lines', 'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
@@ -92,6 +93,73 @@ def method_table(summary:pd.DataFrame) -> pd.DataFrame:
     cell = lambda r: f"{r.accuracy:.3f}" if r.interval == 'reference' else f"{r.accuracy:.3f} ± {r.half_width:.3f}" + (' †' if r.interval == 'bootstrap' else '')
     table = summary.assign(cell=summary.apply(cell, axis=1)).pivot(index='method', columns='benchmark', values='cell')
     return table.reindex(index=method_order(table.index), columns=benchmark_order(table.columns)).fillna('—')
+
+# %% ../nbs/40_report.ipynb #pa1red000ex1
+def run_outcomes(source:str|Path) -> pd.Series:
+    "1.0 (right) or 0.0 per test question of the run whose `metrics.json` is `source`, indexed by (record, attribute, question)."
+    folder = Path(source).parent
+    mode = read_json(folder/'metrics.json')['mode']
+    rows = [json.loads(line) for line in (folder/'predictions.jsonl').read_text().splitlines() if line.strip()]
+    return pd.Series({(p['record_id'], p['key'], p['question']): float(p[mode] == p['answer']) for p in rows})
+
+def paired_differences(runs:pd.DataFrame, reference:str) -> pd.DataFrame:
+    "Every method minus `reference` per benchmark on the same questions: mean difference, 95 % t half-width, questions, seeds."
+    rows = []
+    for benchmark, group in runs.groupby('benchmark'):
+        references = {r.seed: run_outcomes(r.source) for r in group[group.method == reference].itertuples()}
+        if not references: continue
+        for method, mine in group[group.method != reference].groupby('method'):
+            differences = [run_outcomes(r.source) - references.get(r.seed, next(iter(references.values()))) for r in mine.itertuples()]
+            per_question = pd.concat(differences, axis=1).mean(axis=1).dropna()     # seeds averaged, question by question
+            n = len(per_question)
+            half = stats.t.ppf(0.975, n - 1) * per_question.std(ddof=1) / np.sqrt(n) if n > 1 else float('nan')
+            rows.append({'benchmark': benchmark, 'method': method, 'reference': reference, 'difference': round(float(per_question.mean()), 4),
+                         'half_width': round(float(half), 4), 'questions': n, 'seeds': len(mine)})
+    return pd.DataFrame(rows, columns=['benchmark', 'method', 'reference', 'difference', 'half_width', 'questions', 'seeds'])
+
+def verdict_of(row) -> str:
+    "'better', 'worse' or 'no clear difference': does the paired interval exclude 0?"
+    if row.difference - row.half_width > 0: return 'better'
+    if row.difference + row.half_width < 0: return 'worse'
+    return 'no clear difference'
+
+def paired_table(differences:pd.DataFrame) -> pd.DataFrame:
+    "Rows 'method − reference', columns benchmarks; cells 'difference ± half-width', a * where the interval excludes 0."
+    cell = lambda r: f"{r.difference:+.3f} ± {r.half_width:.3f}" + (' *' if verdict_of(r) != 'no clear difference' else '')
+    table = differences.assign(row=differences.method + ' − ' + differences.reference, cell=differences.apply(cell, axis=1))
+    table = table.pivot(index='row', columns='benchmark', values='cell')
+    order = [f"{m} − {r}" for r in dict.fromkeys(differences.reference) for m in method_order(differences.method) if f"{m} − {r}" in table.index]
+    return table.reindex(index=order, columns=benchmark_order(table.columns)).fillna('—')
+
+def paired_prose(differences:pd.DataFrame) -> list:
+    "One generated sentence per (method, reference): on how many benchmarks it is better, worse, or not clearly different."
+    sentences = []
+    for (reference, method), group in differences.groupby(['reference', 'method'], sort=False):
+        verdicts = {b: verdict_of(r) for b, r in zip(group.benchmark, group.itertuples())}
+        said = lambda v: ', '.join(f"{b} {r.difference:+.3f} ± {r.half_width:.3f}" for b, r in zip(group.benchmark, group.itertuples()) if verdicts[b] == v)
+        parts = [f"better on {sum(v == 'better' for v in verdicts.values())} of {len(group)} benchmarks" + (f" ({said('better')})" if said('better') else ''),
+                 f"worse on {sum(v == 'worse' for v in verdicts.values())}" + (f" ({said('worse')})" if said('worse') else '')]
+        sentences.append(f"{method} against {reference}: {'; '.join(parts)}; no clear difference on the rest.")
+    return sentences + claim_sentences(differences)
+
+def claim_sentences(differences:pd.DataFrame) -> list:
+    "Whether the instruction-free paper's claim (proxy + response shuffling beats the empty instruction) holds in `differences`."
+    mine = differences[(differences.method == 'proxy-rs') & (differences.reference == 'empty')]
+    if mine.empty: return []
+    better = sum(verdict_of(r) == 'better' for r in mine.itertuples())
+    holds = 'holds' if better == len(mine) else 'holds in part' if better else 'is not reproduced'
+    return [f"The paper's claim that the proxy instruction with response shuffling beats tuning with an empty instruction "
+            f"{holds} here: better on {better} of {len(mine)} benchmarks."]
+
+PAIRED_REFERENCES = ('zero-shot', 'empty')    # the paper's two baselines
+
+def study_differences(runs:pd.DataFrame) -> pd.DataFrame:
+    "Every method against each of `PAIRED_REFERENCES` (a pair compared once); empty when no reference was run."
+    frames, compared = [], []
+    for reference in PAIRED_REFERENCES:
+        found = paired_differences(runs, reference)
+        frames.append(found[~found.method.isin(compared)]); compared.append(reference)
+    return pd.concat(frames)
 
 # %% ../nbs/40_report.ipynb #e7056d7d
 def attribute_runs(runs:pd.DataFrame) -> pd.DataFrame:
@@ -204,6 +272,12 @@ def render_instruction_free(runs_dir:Path|str, out:Path|str) -> dict:
         note='Mean over seeds ± half-width of the 95 % t-interval over seeds († one seed: the run\'s bootstrap interval).')[1]
     write_table(method_summary(runs).set_index(['method', 'benchmark']), out, 'instruction_free_numbers',
                 'Instruction-free tuning: numbers', runs.source, relative_to=relative)
+    differences = study_differences(runs)
+    if not differences.empty:
+        written['paired'] = write_table(paired_table(differences), out, 'instruction_free_paired',
+            'Instruction-free tuning: paired differences on the same questions', runs.source, relative_to=relative,
+            note='Method minus reference, question by question (seeds averaged), mean ± half-width of the 95 % t-interval; '
+                 '* the interval excludes 0.\n\n' + '\n'.join(f'- {s}' for s in paired_prose(differences)))[1]
     written['per_attribute'] = write_table(attribute_table(per_attribute), out, 'instruction_free_attributes',
         'Instruction-free tuning: accuracy per attribute (mean over seeds)', runs.source, relative_to=relative)[1]
     written['accuracy_figure'] = save_figure(accuracy_figure(runs), out/'instruction_free_accuracy.png')
@@ -278,6 +352,10 @@ def results_markdown(instruction_free_dir:Path|str|None=None, vital_dir:Path|str
                   f"Mean over seeds {', '.join(str(s) for s in sorted(set(runs.seed)))} ± half-width of the 95 % t-interval; "
                   f"preset {', '.join(sorted(set(runs.preset)))}. Per attribute: [{link}/instruction_free_attributes.md]({link}/instruction_free_attributes.md).", '',
                   method_table(method_summary(runs)).to_markdown(), '']
+        differences = study_differences(runs)
+        if not differences.empty:
+            parts += [f"Paired on the same questions (the 95 % interval of each difference: [{link}/instruction_free_paired.md]({link}/instruction_free_paired.md)):", '',
+                      *[f'- {s}' for s in paired_prose(differences)], '']
     if vital_dir is not None and (Path(vital_dir)/'summary.json').is_file():
         summary = read_json(Path(vital_dir)/'summary.json')
         parts += ['### BioMed-VITAL: all vs random vs selected', '',
