@@ -18,6 +18,8 @@ The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
     L  {"lr":1e-3,"every":1000,"phases":[[6000,{"copy_long":0.5,"lookup":0.5}]]}
     D2 {"lr":1e-3,"words":120,"n_max":5,"phases":[[5000,{"copy":0.5,"lookup":0.5}]]}
     V  {"lr":1e-3,"phases":[[5000,{"copy":0.5,"lookup_phr":0.5}]]}
+    N  {"lr":1e-3,"bare":1,"phases":[[4000,{"copy":0.5,"lookup_bare":0.5}]]}
+    U  {"lr":1e-3,"untied":1,"phases":[[4000,{"copy":0.5,"lookup":0.5}]]}    <- the lookup forms (untied embeddings)
 """
 import sys, json, time, numpy as np, torch
 from medvlm.generic_tasks import task_copy, task_lookup, task_stated, core_words, mcq_turns
