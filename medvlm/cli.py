@@ -4,13 +4,13 @@
 
 # %% ../nbs/90_cli.ipynb #ace92975
 from __future__ import annotations
-import argparse, json, os, sys
+import argparse, json, os, sys, warnings
 from pathlib import Path
 
 from .settings import read_settings
 from .records import DataError, read_json
 from .benchmarks import ChexpertPolicy, POLICY_CHOICES
-from .datasets import LOADERS, load_dataset, summarize
+from .datasets import LOADERS, load_dataset, summarize, check_images
 
 # %% auto #0
 __all__ = ['MCQ_MODE_NAMES', 'VITAL_COMMANDS', 'USER_ERRORS', 'data_summary', 'add_data_commands', 'synth', 'add_synth_command',
@@ -25,6 +25,7 @@ def _loader_options(args) -> dict:
     if args.split: options['splits'] = tuple(args.split)
     if args.skip_missing: options['skip_missing'] = True
     if args.allow_pickle: options['allow_pickle'] = True
+    if args.allow_outside_root: options['allow_outside_root'] = True
     if args.lang: options['lang'] = args.lang
     if args.views: options['views'] = tuple(args.views)
     if args.images: options['image_dir'] = args.images
@@ -38,19 +39,33 @@ def _settings(args):
     overrides = dict(item.split('=', 1) for item in args.set) if args.set else {}
     return read_settings(args.settings, overrides=overrides)
 
+def _warn(message, *_, **__): print(f"medvlm: warning: {message}", file=sys.stderr, flush=True)
+
+def _summary(name:str, root, settings, options:dict, check:bool) -> dict:
+    "The summary of one dataset; warnings (a file about to be unpickled, a quirk read) as one stderr line each, when they happen."
+    with warnings.catch_warnings():
+        warnings.simplefilter('always')
+        warnings.showwarning = _warn
+        result = load_dataset(name, root, settings, **options)
+    summary = summarize(result)
+    for note in summary['notes']: _warn(note)
+    if check:
+        llava = Path(root).parent if name == 'llava' else None
+        images = check_images(result, options.get('image_dir') or llava, root or '')
+        summary['images'] = {'checked': images['checked'], 'unreadable': images['unreadable']}
+        for line in images['lines']: _warn(line)
+    return summary
+
 def data_summary(args) -> int:
     settings, options = _settings(args), _loader_options(args)
     if args.name != 'all':
-        summary = summarize(load_dataset(args.name, args.root, settings, **options))
-        for note in summary['notes']: print(f"medvlm: warning: {note}", file=sys.stderr)
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(_summary(args.name, args.root, settings, options, args.check_images), indent=2))
         return 0
     if args.root: raise ValueError('--root names one dataset; use it with a dataset name, not all')
     summaries = {}
     for name, root in settings.data_roots.items():
         if not root.exists(): print(f"medvlm: {name}: no data at {root} (skipped)", file=sys.stderr); continue
-        summaries[name] = summarize(load_dataset(name, root, settings, **options))
-        for note in summaries[name]['notes']: print(f"medvlm: warning: {note}", file=sys.stderr)
+        summaries[name] = _summary(name, root, settings, options, args.check_images)
     if not summaries: print("medvlm: no configured dataset root exists yet (see data/README.md)", file=sys.stderr)
     print(json.dumps(summaries, indent=2))
     return 0
@@ -62,7 +77,12 @@ def add_data_commands(commands):
     summary.add_argument('--root', type=Path, help="the dataset's root folder (default: from the settings)")
     summary.add_argument('--split', action='append', help='only this split (repeatable)')
     summary.add_argument('--skip-missing', action='store_true', help='skip and count rows whose image file is missing')
-    summary.add_argument('--allow-pickle', action='store_true', help="read PathVQA's official pickles (unpickling runs code)")
+    summary.add_argument('--allow-pickle', action='store_true', help="read PathVQA's official pickles (unpickling runs code; "
+                                                                     "a warning names each file)")
+    summary.add_argument('--allow-outside-root', action='store_true',
+                         help='follow image paths that are absolute, hold .. or lead (through a link) outside the root')
+    summary.add_argument('--check-images', action='store_true',
+                         help='open every image header (PIL verify) and count the unreadable ones')
     summary.add_argument('--lang', help="SLAKE question language: en (default), zh or all")
     summary.add_argument('--uncertain', choices=POLICY_CHOICES, help='MIMIC-CXR: how to read -1.0 labels (default negative)')
     summary.add_argument('--blank', choices=POLICY_CHOICES, help='MIMIC-CXR: how to read blank labels (default negative)')

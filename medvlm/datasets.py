@@ -9,12 +9,12 @@ from collections import Counter
 from pathlib import Path
 
 from .settings import Settings, read_settings
-from .records import DataError, ImageRecord, VQAItem, FigureCaption, Conversation
+from .records import DataError, ImageRecord, VQAItem, FigureCaption, Conversation, image_problem, item_place, clipped
 from .loaders import LoadResult, load_wbcatt, load_skincon, load_cbis, load_mimic_cxr
 from .vqa_loaders import load_vqa_rad, load_slake, load_pathvqa, load_pmc_captions, load_llava
 
 # %% auto #0
-__all__ = ['LOADERS', 'SPLITS', 'loader_options', 'load_dataset', 'item_attributes', 'summarize']
+__all__ = ['LOADERS', 'SPLITS', 'loader_options', 'load_dataset', 'item_attributes', 'summarize', 'item_image', 'check_images']
 
 # %% ../nbs/05_datasets.ipynb #14e9ecde
 LOADERS = {
@@ -64,4 +64,26 @@ def summarize(result:LoadResult) -> dict:
             'skipped': dict(sorted(result.skipped.items())), 'missing': dict(sorted(result.missing.items())),
             'rewritten': dict(sorted(result.rewritten.items())), 'dropped_images': dict(sorted(result.dropped.items())),
             'notes': list(result.notes)}
+
+
+# %% ../nbs/05_datasets.ipynb #2f2922d4
+def item_image(item, image_dir:Path|str|None=None):
+    "The image of a loaded item: its path or bytes, or for a conversation its file under `image_dir` (None: none)."
+    if isinstance(item, Conversation): return None if item.image is None else Path(image_dir or '.')/item.image
+    return item.image
+
+def check_images(result:LoadResult, image_dir:Path|str|None=None, source:Path|str='', shown:int=10) -> dict:
+    "Open every image of `result`: how many were checked, the unreadable ones by split, and a line for each of the first `shown`."
+    checked, unreadable, lines = 0, Counter(), []
+    for i, item in enumerate(result.items):
+        if (image := item_image(item, image_dir)) is None: continue
+        checked += 1
+        if (problem := image_problem(image)) is None: continue
+        unreadable[getattr(item, 'split', 'all')] += 1
+        if len(lines) < shown:
+            place = getattr(item, 'source', '') or f"{source}, {item_place(i, {'id': item.id})}"
+            shown_image = f"{len(image)} bytes of encoded image" if isinstance(image, (bytes, bytearray)) else clipped(image)
+            lines.append(f"{place}: {problem}: {shown_image}")
+    if (total := sum(unreadable.values())) > shown: lines.append(f"{total - shown} more unreadable images not listed")
+    return {'checked': checked, 'unreadable': dict(sorted(unreadable.items())), 'lines': lines}
 

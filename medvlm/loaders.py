@@ -4,22 +4,23 @@
 
 # %% ../nbs/03_loaders.ipynb #c0198bac
 from __future__ import annotations
-import csv, gzip, random
+import csv, gzip, random, re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .records import DataError, ImageRecord, line_place
+from .records import DataError, ImageRecord, line_place, quoted, clipped
 from .benchmarks import (WBCATT_VALUES, WBCATT_MISSING, SKINCON_CONCEPTS, CBIS_VALUES, CBIS_LESION_KEYS,
                                cbis_unknown_parts, cbis_canonical, cbis_missing, CHEXPERT_LABELS, ChexpertPolicy)
 
 # %% auto #0
-__all__ = ['WBCATT_SPLITS', 'SKINCON_EXCLUDE', 'CBIS_FILES', 'CBIS_ABNORMALITY', 'LoadResult', 'csv_record_lines', 'row_place',
-           'read_csv_checked', 'check_value', 'image_present', 'keep_image', 'load_wbcatt', 'instfree_skincon_splits',
-           'load_skincon', 'cbis_validation_patients', 'kaggle_crop_index', 'cbis_image', 'load_cbis', 'mimic_file',
-           'mimic_study_folder', 'load_mimic_cxr']
+__all__ = ['WBCATT_SPLITS', 'SKINCON_EXCLUDE', 'CBIS_FILES', 'CBIS_ABNORMALITY', 'CBIS_CASE', 'LoadResult', 'csv_records',
+           'csv_record_lines', 'row_place', 'read_csv_checked', 'check_value', 'image_present', 'keep_image',
+           'inside_root', 'plain_name', 'Seen', 'load_wbcatt', 'instfree_skincon_splits', 'load_skincon',
+           'cbis_validation_patients', 'kaggle_crop_index', 'cbis_image', 'load_cbis', 'mimic_file',
+           'mimic_study_folder', 'unique_column', 'load_mimic_cxr']
 
 # %% ../nbs/03_loaders.ipynb #21ecaf64
 @dataclass
@@ -37,34 +38,64 @@ class LoadResult:
 
 
 # %% ../nbs/03_loaders.ipynb #ce4745b5
-def csv_record_lines(path:Path) -> list:
-    "The 1-based line each record of CSV `path` starts on (the header's first), blank lines left out as pandas does."
+def _csv_text(path:Path):
     opener = gzip.open if path.suffix == '.gz' else open
-    lines, at = [], 1
-    with opener(path, 'rt', newline='', encoding='utf-8-sig') as f:
+    return opener(path, 'rt', newline='', encoding='utf-8-sig')
+
+def csv_records(path:Path) -> list:
+    "(line it starts on, number of fields) of each record of CSV `path` (the header's first), blank lines left out as pandas does."
+    records, at = [], 1
+    with _csv_text(path) as f:
         reader = csv.reader(f)
         for row in reader:
-            if row: lines.append(at)
+            if row: records.append((at, len(row)))
             at = reader.line_num + 1
-    return lines
+    return records
+
+def csv_record_lines(path:Path) -> list:
+    "The 1-based line each record of CSV `path` starts on (the header's first), blank lines left out as pandas does."
+    return [line for line, _ in csv_records(path)]
 
 def row_place(table:pd.DataFrame, index:int) -> str:
     "The place of data row `index` of a table from `read_csv_checked`: the line it starts on."
     lines = table.attrs.get('lines')
     return line_place(lines[index] if lines else index + 2)
 
+def _undecodable(path:Path) -> str:
+    "The place of the first byte of CSV `path` that is not UTF-8: the line (header = line 1) and byte."
+    data = (gzip.open if path.suffix == '.gz' else open)(path, 'rb').read()
+    try: data.decode('utf-8-sig'); return ''
+    except UnicodeDecodeError as e: start = e.start
+    return f"{line_place(data.count(bytes([10]), 0, start) + 1)}, byte {start}"
+
+def _short_record(path:Path, records:list) -> None:
+    "Refuse a record with fewer fields than the header: the last one is a file cut short."
+    width = records[0][1]
+    for n, (line, fields) in enumerate(records[1:], 1):
+        if fields >= width: continue
+        if n == len(records) - 1:
+            raise DataError(path, f"truncated: the last record has {fields} of the header's {width} fields (the file is cut short?)", line_place(line))
+        raise DataError(path, f"the record has {fields} fields, the header {width}", line_place(line))
+
 def read_csv_checked(path:Path, required:list, aliases:dict|None=None) -> pd.DataFrame:
-    "Read the CSV at `path` as text, renaming `aliases` columns, refusing a missing or empty file and missing columns."
+    "Read the CSV at `path` as text, renaming `aliases` columns, refusing a missing, empty, cut-short or malformed file and missing columns."
     if not path.is_file(): raise DataError(path, 'file not found')
     try: table = pd.read_csv(path, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError: raise DataError(path, 'empty file (no header)') from None
-    except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError) as e:
-        raise DataError(path, f"not a readable CSV ({str(e).splitlines()[0]})") from None
+    except UnicodeDecodeError: raise DataError(path, 'not UTF-8 text', _undecodable(path) or None) from None
+    except EOFError: raise DataError(path, 'truncated: the compressed file ends before its end-of-stream marker') from None
+    except pd.errors.ParserError as e:
+        reason = str(e).splitlines()[0]
+        if 'EOF inside string' in reason: raise DataError(path, f"truncated: a quoted cell is never closed ({reason})") from None
+        raise DataError(path, f"not a readable CSV ({reason})") from None
+    except OSError as e: raise DataError(path, f"not a readable CSV ({str(e).splitlines()[0]})") from None
     table = table.rename(columns=aliases or {})
     missing = [c for c in required if c not in table.columns]
     if missing: raise DataError(path, f"missing column{'s' * (len(missing) > 1)} {', '.join(map(repr, missing))}", field=missing[0])
     if table.empty: raise DataError(path, 'no data rows')
-    lines = csv_record_lines(path)[1:]
+    records = csv_records(path)
+    _short_record(path, records)
+    lines = [line for line, _ in records[1:]]
     table.attrs['lines'] = lines if len(lines) == len(table) else None      # counted apart from pandas: used only if they agree
     return table
 
@@ -73,16 +104,18 @@ def read_csv_checked(path:Path, required:list, aliases:dict|None=None) -> pd.Dat
 def check_value(path:Path, where:str, key:str, value:str, allowed) -> None:
     "Refuse `value` of field `key` unless it is in `allowed`."
     if value not in allowed:
-        raise DataError(path, f"unknown value {value!r}; expected one of {', '.join(map(repr, allowed))}", where, key)
+        raise DataError(path, f"unknown value {quoted(value)}; expected one of {', '.join(map(repr, allowed))}", where, key)
 
 def image_present(image:Path, path:Path, where:str, key:str, skip_missing:bool, skipped:Counter) -> bool:
     "True if `image` exists; else count it as skipped (`skip_missing`) or refuse it."
-    if image.is_file(): return True
-    if image.is_dir(): raise DataError(path, f"names no image file (empty, or a folder: {image})", where, key)
+    try: found, folder = image.is_file(), image.is_dir()
+    except OSError as e: raise DataError(path, f"not a usable file name ({e.strerror}): {clipped(image)}", where, key) from None
+    if found: return True
+    if folder: raise DataError(path, f"names no image file (empty, or a folder: {clipped(image)})", where, key)
     if skip_missing:
         skipped['missing image'] += 1
         return False
-    raise DataError(path, f"image file not found: {image} (pass skip_missing / --skip-missing to skip and count such rows)", where, key)
+    raise DataError(path, f"image file not found: {clipped(image)} (pass skip_missing / --skip-missing to skip and count such rows)", where, key)
 
 def keep_image(result:LoadResult, split:str, image:Path, path:Path, where:str, key:str, skip_missing:bool) -> bool:
     "`image_present`, counting a dropped record under its split too."
@@ -91,22 +124,60 @@ def keep_image(result:LoadResult, split:str, image:Path, path:Path, where:str, k
     return False
 
 
+# %% ../nbs/03_loaders.ipynb #56175921
+_DRIVE = re.compile(r'^[A-Za-z]:[\\/]')
+
+def inside_root(root:Path, relative:str, path:Path, where:str, key:str, allow_outside_root:bool=False) -> Path:
+    "`root/relative`, refusing a `relative` path that is absolute, climbs with '..' or resolves (through a link) outside `root`."
+    image = root/relative
+    if allow_outside_root: return image
+    parts = relative.replace('\\', '/').split('/')
+    if relative.startswith(('/', '\\')) or _DRIVE.match(relative) or Path(relative).is_absolute(): problem = 'is absolute'
+    elif '..' in parts: problem = "climbs out of the dataset root with '..'"
+    else:
+        try: resolved, top = image.resolve(), root.resolve()
+        except (OSError, RuntimeError) as e: raise DataError(path, f"image path {quoted(relative)} cannot be resolved ({e})", where, key) from None
+        if resolved.is_relative_to(top): return image
+        problem = f"resolves outside the dataset root (through a link) to {clipped(resolved)}"
+    raise DataError(path, f"image path {quoted(relative)} {problem}; pass allow_outside_root=True / --allow-outside-root "
+                          f"if your layout needs it", where, key)
+
+def plain_name(path:Path, where:str, key:str, value:str) -> str:
+    "`value` of field `key` used as one file or folder name: refused if empty or if it holds a path separator or is '..'."
+    if not value.strip() or '/' in value or '\\' in value or value.strip() in ('.', '..'):
+        raise DataError(path, f"expected a plain name (no '/', '\\' or '..'), got {quoted(value)}", where, key)
+    return value
+
+
+# %% ../nbs/03_loaders.ipynb #8c89c8ac
+class Seen:
+    "The ids read so far, each with where it was first read; a second one is a `DataError` naming both places."
+    def __init__(self, what:str): self.what, self.first = what, {}
+
+    def add(self, key, path:Path, where:str, field:str) -> None:
+        if key in self.first:
+            raise DataError(path, f"duplicate {self.what} {quoted(key)}: already read at {self.first[key]}", where, field)
+        self.first[key] = f"{path.name}, {where}"
+
+
 # %% ../nbs/03_loaders.ipynb #ec21334f
 WBCATT_SPLITS = ('train', 'val', 'test')
 
-def load_wbcatt(root:Path|str, splits:tuple|None=None, skip_missing:bool=False) -> LoadResult:
+def load_wbcatt(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, allow_outside_root:bool=False) -> LoadResult:
     "WBCAtt from `root/pbc_attr_v1_{split}.csv`, images at `root/<path>`; `nil` cells counted as missing."
-    root, result = Path(root), LoadResult('wbcatt', [])
+    root, result, seen = Path(root), LoadResult('wbcatt', []), Seen('img_name')
     for split in splits or WBCATT_SPLITS:
         path = root/f'pbc_attr_v1_{split}.csv'
         table = read_csv_checked(path, ['img_name', *WBCATT_VALUES, 'path'])
         for i, row in enumerate(table.to_dict('records')):
             where = row_place(table, i)
+            seen.add(row['img_name'], path, where, 'img_name')
             for key, values in WBCATT_VALUES.items():
                 check_value(path, where, key, row[key], values if key == 'label' else [*values, WBCATT_MISSING])
-            if not keep_image(result, split, root/row['path'], path, where, 'path', skip_missing): continue
+            image = inside_root(root, row['path'], path, where, 'path', allow_outside_root)
+            if not keep_image(result, split, image, path, where, 'path', skip_missing): continue
             result.missing.update(k for k in WBCATT_VALUES if row[k] == WBCATT_MISSING)
-            result.items.append(ImageRecord(row['img_name'], root/row['path'], split, {k: row[k] for k in WBCATT_VALUES},
+            result.items.append(ImageRecord(row['img_name'], image, split, {k: row[k] for k in WBCATT_VALUES},
                                             'wbcatt', f"{path.name}, {where}"))
     return result
 
@@ -123,20 +194,22 @@ def instfree_skincon_splits(image_ids:list, seed:int=0) -> dict:
 
 # %% ../nbs/03_loaders.ipynb #3e33d8d2
 def load_skincon(root:Path|str, splits:tuple|None=None, skip_missing:bool=False,
-                 annotations:str='annotations_fitzpatrick17k.csv') -> LoadResult:
+                 annotations:str='annotations_fitzpatrick17k.csv', allow_outside_root:bool=False) -> LoadResult:
     "SKINCON concept labels from `root/<annotations>`, split from the annotations alone, images at `root/images/<ImageID>`."
-    root, result = Path(root), LoadResult('skincon', [])
+    root, result, seen = Path(root), LoadResult('skincon', []), Seen('ImageID')
     path = root/annotations
     table = read_csv_checked(path, ['ImageID', SKINCON_EXCLUDE, *SKINCON_CONCEPTS])
     kept = []
     for i, row in enumerate(table.to_dict('records')):
+        seen.add(row['ImageID'], path, row_place(table, i), 'ImageID')
         for key in (SKINCON_EXCLUDE, *SKINCON_CONCEPTS): check_value(path, row_place(table, i), key, row[key], ('0', '1'))
         if row[SKINCON_EXCLUDE] == '1': result.skipped[SKINCON_EXCLUDE] += 1; continue
         kept.append((i, row))
     split_of = instfree_skincon_splits([row['ImageID'] for _, row in kept])     # from the annotation rows only
     for i, row in kept:
-        split, image = split_of[row['ImageID']], root/'images'/row['ImageID']
+        split = split_of[row['ImageID']]
         if splits and split not in splits: continue
+        image = inside_root(root, f"images/{row['ImageID']}", path, row_place(table, i), 'ImageID', allow_outside_root)
         if not keep_image(result, split, image, path, row_place(table, i), 'ImageID', skip_missing): continue
         result.items.append(ImageRecord(row['ImageID'], image, split, {c: int(row[c]) for c in SKINCON_CONCEPTS}, 'skincon',
                                         f"{path.name}, {row_place(table, i)}"))
@@ -155,24 +228,26 @@ def cbis_validation_patients(patient_ids:list, fraction:float=0.1, seed:int=0) -
     return set(patients[:int(len(patients) * fraction)])
 
 # %% ../nbs/03_loaders.ipynb #fb31566d
-def kaggle_crop_index(root:Path) -> dict|None:
+def kaggle_crop_index(root:Path, allow_outside_root:bool=False) -> dict|None:
     "case folder -> cropped JPEG path, from the Kaggle release's `csv/dicom_info.csv` (None when absent)."
     path = root/'csv'/'dicom_info.csv'
     if not path.is_file(): return None
     table = read_csv_checked(path, ['image_path', 'PatientID', 'SeriesDescription'])
     index = {}
     for i, row in enumerate(table.to_dict('records')):
-        if row['SeriesDescription'].strip() != 'cropped images': continue
-        if row['PatientID'] in index: raise DataError(path, f"two cropped images for {row['PatientID']!r}", row_place(table, i), 'PatientID')
-        relative = Path(row['image_path'])
-        candidates = [root/relative, root/Path(*relative.parts[1:])] if len(relative.parts) > 1 else [root/relative]
+        if row['SeriesDescription'].strip().lower() != 'cropped images': continue
+        if row['PatientID'] in index: raise DataError(path, f"two cropped images for {quoted(row['PatientID'])}", row_place(table, i), 'PatientID')
+        image = inside_root(root, row['image_path'].strip(), path, row_place(table, i), 'image_path', allow_outside_root)
+        relative = Path(row['image_path'].strip())
+        candidates = [image, root/Path(*relative.parts[1:])] if len(relative.parts) > 1 else [image]
         index[row['PatientID']] = next((c for c in candidates if c.is_file()), candidates[-1])
     return index
 
-def cbis_image(root:Path, crop_path:str, kaggle:dict|None) -> Path:
-    "Where the cropped image of a CBIS row lives, in whichever release `root` holds."
+def cbis_image(root:Path, crop_path:str, kaggle:dict|None, path:Path|None=None, where:str|None=None,
+               allow_outside_root:bool=False) -> Path:
+    "Where the cropped image of a CBIS row (`path`, `where`) lives, in whichever release `root` holds."
     crop_path = crop_path.strip()
-    if kaggle is None: return root/crop_path
+    if kaggle is None: return inside_root(root, crop_path, path or root, where, 'cropped image file path', allow_outside_root)
     return kaggle.get(crop_path.split('/')[0], root/'jpeg'/'(no cropped image listed in csv/dicom_info.csv)')
 
 # %% ../nbs/03_loaders.ipynb #0f2797aa
@@ -182,39 +257,45 @@ def _cbis_lesion_value(result, path, where, key, raw) -> str:
         result.missing[key] += 1
         return ''
     unknown = cbis_unknown_parts(key, raw)
-    if unknown: raise DataError(path, f"unknown value {unknown[0]!r} in {raw!r}; expected values from "
+    if unknown: raise DataError(path, f"unknown value {quoted(unknown[0])} in {quoted(raw)}; expected values from "
                                       f"{', '.join(CBIS_VALUES[key])} joined with '-'", where, key)
     value = cbis_canonical(key, raw)
     if value != raw.strip(): result.rewritten[f"{key}: {raw.strip()} -> {value}"] += 1
     return value
 
-def _cbis_record(root, path, where, row, kind, split, kaggle, skip_missing, result):
+def _cbis_record(root, path, where, row, kind, split, kaggle, skip_missing, result, allow_outside_root=False):
     abnormality = CBIS_ABNORMALITY[kind]
     check_value(path, where, 'abnormality type', row['abnormality type'], [abnormality])
     check_value(path, where, 'pathology', row['pathology'], CBIS_VALUES['pathology'])
     lesion = {key: _cbis_lesion_value(result, path, where, key, row[key]) for key in CBIS_LESION_KEYS[abnormality]}
-    image = cbis_image(root, row['cropped image file path'], kaggle)
+    image = cbis_image(root, row['cropped image file path'], kaggle, path, where, allow_outside_root)
     if not keep_image(result, split, image, path, where, 'cropped image file path', skip_missing): return None
     keys = ('abnormality type', *CBIS_LESION_KEYS[abnormality], 'pathology')
     extra = {k: v.strip() for k, v in row.items() if k not in keys}
     return ImageRecord(row['cropped image file path'].strip().split('/')[0], image, split,
                        {k: lesion.get(k, row[k].strip()) for k in keys}, 'cbis', f"{path.name}, {where}", extra)
 
-def load_cbis(root:Path|str, splits:tuple|None=None, skip_missing:bool=False) -> LoadResult:
+CBIS_CASE = ('patient_id', 'left or right breast', 'image view', 'abnormality id')   # with the kind: one abnormality
+
+def load_cbis(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, allow_outside_root:bool=False) -> LoadResult:
     "CBIS-DDSM mass and calcification cases under `root/csv/`, with InstFree's patient-level validation split."
     root, result = Path(root), LoadResult('cbis', [])
+    cases, folders = Seen('abnormality (type, patient, side, view, abnormality id)'), Seen('case folder')
     tables = {}
     for (kind, split), name in CBIS_FILES.items():
         required = ['patient_id', 'breast density', 'abnormality type', *CBIS_LESION_KEYS[CBIS_ABNORMALITY[kind]],
                     'pathology', 'cropped image file path']
         tables[kind, split] = (root/name, read_csv_checked(root/name, required, aliases={'breast_density': 'breast density'}))
-    kaggle = kaggle_crop_index(root)
+    kaggle = kaggle_crop_index(root, allow_outside_root)
     validation = cbis_validation_patients([p for (_, split), (_, t) in tables.items() if split == 'train' for p in t['patient_id']])
     for (kind, split), (path, table) in tables.items():
         for i, row in enumerate(table.to_dict('records')):
+            cases.add((kind, *(row.get(k, '').strip() for k in CBIS_CASE)), path, row_place(table, i), 'abnormality id')
+            folders.add(row['cropped image file path'].strip().split('/')[0], path, row_place(table, i), 'cropped image file path')
             record_split = 'val' if split == 'train' and row['patient_id'] in validation else split
             if splits and record_split not in splits: continue
-            record = _cbis_record(root, path, row_place(table, i), row, kind, record_split, kaggle, skip_missing, result)
+            record = _cbis_record(root, path, row_place(table, i), row, kind, record_split, kaggle, skip_missing, result,
+                                  allow_outside_root)
             if record is not None: result.items.append(record)
     return result
 
@@ -228,9 +309,14 @@ def mimic_file(root:Path, name:str) -> Path:
 def mimic_study_folder(root:Path, subject:str, study:str) -> Path:
     return root/'files'/f'p{subject[:2]}'/f'p{subject}'/f's{study}'
 
+def unique_column(path:Path, table:pd.DataFrame, key:str) -> None:
+    "Refuse a second row of `table` with the same `key`."
+    seen = Seen(key)
+    for i, value in enumerate(table[key]): seen.add(value, path, row_place(table, i), key)
+
 def _chexpert_labels(path:Path, table:pd.DataFrame) -> dict:
-    "study_id -> {label: raw value (float, None when blank)}, refusing values other than 1.0 / 0.0 / -1.0 / blank."
-    labels = {}
+    "study_id -> {label: raw value (float, None when blank)}, refusing values other than 1.0 / 0.0 / -1.0 / blank and a study read twice."
+    labels, first = {}, {}
     for i, row in enumerate(table.to_dict('records')):
         values = {}
         for label in CHEXPERT_LABELS:
@@ -238,22 +324,29 @@ def _chexpert_labels(path:Path, table:pd.DataFrame) -> dict:
             try: value = None if text == '' else float(text)
             except ValueError: value = 'bad'
             if value not in (None, 1.0, 0.0, -1.0):
-                raise DataError(path, f"unknown value {row[label]!r}; expected 1.0, 0.0, -1.0 or blank", row_place(table, i), label)
+                raise DataError(path, f"unknown value {quoted(row[label])}; expected 1.0, 0.0, -1.0 or blank", row_place(table, i), label)
             values[label] = value
-        labels[row['study_id']] = values
+        if (study := row['study_id']) in labels:
+            agree = 'the same labels' if labels[study] == values else 'different labels'
+            raise DataError(path, f"duplicate study_id {quoted(study)} ({agree}): already read at {path.name}, {first[study]}",
+                            row_place(table, i), 'study_id')
+        labels[study], first[study] = values, row_place(table, i)
     return labels
+
 
 # %% ../nbs/03_loaders.ipynb #d74d19f5
 def load_mimic_cxr(root:Path|str, splits:tuple|None=None, skip_missing:bool=False,
-                   policy:ChexpertPolicy=ChexpertPolicy(), views:tuple|None=None) -> LoadResult:
+                   policy:ChexpertPolicy=ChexpertPolicy(), views:tuple|None=None, allow_outside_root:bool=False) -> LoadResult:
     "MIMIC-CXR-JPG images with CheXpert labels read through `policy`; `views` keeps only those ViewPositions."
     root, result = Path(root), LoadResult('mimic-cxr', [])
     chexpert_path, split_path, meta_path = (mimic_file(root, n) for n in ('chexpert', 'split', 'metadata'))
     labels = _chexpert_labels(chexpert_path, read_csv_checked(chexpert_path, ['subject_id', 'study_id', *CHEXPERT_LABELS]))
     split_table = read_csv_checked(split_path, ['dicom_id', 'study_id', 'subject_id', 'split'])
+    unique_column(split_path, split_table, 'dicom_id')
     view_of = {}
     if meta_path.is_file():
         meta = read_csv_checked(meta_path, ['dicom_id', 'ViewPosition'])
+        unique_column(meta_path, meta, 'dicom_id')
         view_of = dict(zip(meta['dicom_id'], meta['ViewPosition']))
     for i, row in enumerate(split_table.to_dict('records')):
         where = row_place(split_table, i)
@@ -265,8 +358,9 @@ def load_mimic_cxr(root:Path|str, splits:tuple|None=None, skip_missing:bool=Fals
         result.missing.update(k for k, v in labels[row['study_id']].items() if v is None)   # blank: not mentioned
         read = {label: policy.read(value) for label, value in labels[row['study_id']].items()}
         if None in read.values(): result.skipped['label skipped by the CheXpert policy'] += 1; continue
+        for key in ('subject_id', 'study_id', 'dicom_id'): plain_name(split_path, where, key, row[key])
         folder = mimic_study_folder(root, row['subject_id'], row['study_id'])
-        image = folder/f"{row['dicom_id']}.jpg"
+        image = inside_root(root, str((folder/f"{row['dicom_id']}.jpg").relative_to(root)), split_path, where, 'dicom_id', allow_outside_root)
         if not keep_image(result, row['split'], image, split_path, where, 'dicom_id', skip_missing): continue
         report = folder.with_suffix('.txt')
         extra = {'subject_id': row['subject_id'], 'study_id': row['study_id'], 'view': view,

@@ -13,9 +13,10 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['ImageSource', 'ANSWER_TYPES', 'IMAGE_TOKEN', 'DOMAINS', 'MISSPELT_KEYS', 'DataError', 'line_place', 'item_place',
-           'load_image', 'ImageRecord', 'MCQItem', 'VQAItem', 'Turn', 'Conversation', 'conversation_problems',
-           'undecodable_place', 'read_json', 'read_state', 'write_text_atomic', 'write_json_atomic', 'read_jsonl',
-           'write_jsonl', 'read_llava_json', 'write_llava_json', 'FigureCaption']
+           'clipped', 'quoted', 'load_image', 'image_problem', 'check_image', 'check_item_images', 'ImageRecord',
+           'MCQItem', 'VQAItem', 'Turn', 'Conversation', 'conversation_problems', 'undecodable_place', 'read_json',
+           'read_state', 'write_text_atomic', 'write_json_atomic', 'read_jsonl', 'write_jsonl', 'read_llava_json',
+           'write_llava_json', 'FigureCaption']
 
 # %% ../nbs/01_records.ipynb #04df4621
 class DataError(ValueError):
@@ -35,7 +36,16 @@ def line_place(line:int, header:bool=True) -> str:
 def item_place(index:int, item=None, key:str='id') -> str:
     "Where an item of a JSON list is: its 0-based index, and its `key` when it has one."
     known = isinstance(item, dict) and item.get(key) not in (None, '')
-    return f"item {index} (0-based index{f', {key} {item[key]!r}' if known else ''})"
+    return f"item {index} (0-based index{f', {key} {quoted(item[key], 80)}' if known else ''})"
+
+def clipped(text, limit:int=200) -> str:
+    "`text` cut to `limit` characters, saying how many more there were."
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+def quoted(value, limit:int=200) -> str:
+    "`value` as Python writes it, `clipped` to `limit` characters: how an error line quotes input."
+    return clipped(repr(value), limit)
 
 
 # %% ../nbs/01_records.ipynb #26ae86c5
@@ -54,6 +64,34 @@ def load_image(source:ImageSource) -> Image.Image:
     elif Path(source).suffix.lower() == '.dcm': image = _dicom_to_pil(Path(source))
     else: image = Image.open(source)
     return image.convert('RGB')
+
+# %% ../nbs/01_records.ipynb #57a478ab
+def image_problem(source:ImageSource) -> str|None:
+    "Why `source` (path or encoded bytes) cannot be read as an image — its header opened, PIL's `verify` — or None."
+    encoded = isinstance(source, (bytes, bytearray))
+    try:
+        if not encoded and Path(source).suffix.lower() == '.dcm':
+            import pydicom
+            return None if 'PixelData' in pydicom.dcmread(source) else 'a DICOM file without pixel data'
+        with Image.open(io.BytesIO(source) if encoded else source) as image: image.verify()
+    except Exception as e:
+        reason = str(e).splitlines()[0] if str(e) else ''
+        return f"unreadable image ({type(e).__name__}{': ' + reason[:200] if reason else ''})"
+    return None
+
+def check_image(source:ImageSource, file, where:str|None=None, field:str|None=None) -> None:
+    "Refuse an image that cannot be opened, naming the annotation `file`, the place and the field that point at it."
+    if (problem := image_problem(source)) is None: return
+    shown = f"{len(source)} bytes of encoded image" if isinstance(source, (bytes, bytearray)) else str(source)
+    raise DataError(file, f"{problem}: {clipped(shown)}", where, field)
+
+def check_item_images(items:list) -> int:
+    "Check the image of every item that carries `image` and `source` ('file, place' it was read from); how many were checked."
+    for item in items:
+        file, _, where = getattr(item, 'source', '').partition(', ')
+        check_image(item.image, file or 'annotations', where or None)
+    return len(items)
+
 
 # %% ../nbs/01_records.ipynb #a7a37319
 @dataclass
@@ -137,18 +175,21 @@ def conversation_problems(record:dict) -> list:
         if not isinstance(turn, dict) or not isinstance(turn.get('value'), str):
             problems.append((f'conversations[{i}]', 'each turn needs "from" and a string "value"'))
         elif turn.get('from') != expected:
-            problems.append((f'conversations[{i}].from', f"expected {expected!r}, got {turn.get('from')!r}"))
+            problems.append((f'conversations[{i}].from', f"expected {expected!r}, got {quoted(turn.get('from'))}"))
     if problems: return problems
+    if isinstance(record['id'], bool) or not isinstance(record['id'], (str, int)) or str(record['id']).strip() == '':
+        return [('id', f"expected a string (or whole number) id, got {quoted(record['id'])}")]
     if record.get('image') is not None and not (isinstance(record['image'], str) and record['image'].strip()):
-        return [('image', f"expected an image path, got {record['image']!r}")]
+        return [('image', f"expected an image path, got {quoted(record['image'])}")]
     counts = [t['value'].count(IMAGE_TOKEN) for t in turns]
     if record.get('image') is not None and (counts[0] != 1 or sum(counts) != 1):
         problems.append(('conversations', f"{IMAGE_TOKEN} must appear exactly once, in the first human turn"))
     if record.get('image') is None and sum(counts):
         problems.append(('image', f"missing, but the conversation holds {IMAGE_TOKEN}"))
     domain = record.get('domain')
-    if domain is not None and not (isinstance(domain, dict) and set(domain) <= set(DOMAINS)):
-        problems.append(('domain', f"must map some of {', '.join(DOMAINS)} to booleans"))
+    if domain is not None and not (isinstance(domain, dict) and set(domain) <= set(DOMAINS)
+                                   and all(isinstance(v, bool) for v in domain.values())):
+        problems.append(('domain', f"must map some of {', '.join(DOMAINS)} to booleans (true/false), got {quoted(domain)}"))
     return problems
 
 # %% ../nbs/01_records.ipynb #0838ab78
@@ -215,7 +256,7 @@ def _conversation_from_json(record:dict) -> Conversation:
     return Conversation(
         id=str(record['id']), image=record.get('image'),
         turns=[Turn(t['from'], t['value']) for t in record['conversations']],
-        domains=[d for d in DOMAINS if domain.get(d)],
+        domains=[d for d in DOMAINS if domain.get(d) is True],
         extra={**{k: v for k, v in record.items() if k not in known}, **({'domain': True} if 'domain' in record else {})})
 
 MISSPELT_KEYS = {'conversatons': 'conversations'}   # as some LLaVA-Med releases write it
@@ -234,7 +275,7 @@ def read_llava_json(path:Path|str, notes:list|None=None) -> list:
         if (fixed := _respelt(record)) is not None: record, respelt = fixed, respelt + 1
         problems = conversation_problems(record)
         if problems: raise DataError(path, problems[0][1], item_place(i, record), problems[0][0])
-        if str(record['id']) in seen: raise DataError(path, f"duplicate id {record['id']!r}", item_place(i, record), 'id')
+        if str(record['id']) in seen: raise DataError(path, f"duplicate id {quoted(record['id'])} (ids compare as text: 1 and \"1\" are one id)", item_place(i, record), 'id')
         seen.add(str(record['id']))
         conversations.append(_conversation_from_json(record))
     if respelt:

@@ -4,21 +4,23 @@
 
 # %% ../nbs/04_vqa_loaders.ipynb #b5594678
 from __future__ import annotations
-import pickle
+import pickle, warnings
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
-from .records import (DataError, VQAItem, FigureCaption, ANSWER_TYPES, DOMAINS, item_place, read_json, read_llava_json)
-from .loaders import LoadResult, check_value, image_present, keep_image
+from .records import (DataError, VQAItem, FigureCaption, ANSWER_TYPES, DOMAINS, item_place, read_json, read_llava_json,
+                            quoted)
+from .loaders import LoadResult, check_value, image_present, keep_image, inside_root, Seen
 
 
 # %% auto #0
-__all__ = ['VQA_RAD_FILE', 'VQA_RAD_IMAGES', 'VQA_RAD_EXTRA', 'SLAKE_SPLITS', 'SLAKE_EXTRA', 'PATHVQA_PICKLE_SPLITS',
-           'PMC_CAPTIONS', 'PMC_OPTIONAL', 'read_json_items', 'file_name', 'answer_type', 'other_answer_type',
-           'load_vqa_rad', 'load_slake', 'pathvqa_answer_type', 'load_pathvqa', 'mention_text', 'absent',
-           'load_pmc_captions', 'load_llava']
+__all__ = ['VQA_RAD_FILE', 'VQA_RAD_IMAGES', 'VQA_RAD_EXTRA', 'VQA_RAD_PHRASES', 'SLAKE_SPLITS', 'SLAKE_EXTRA', 'SLAKE_LANGS',
+           'PATHVQA_PARQUET_SPLITS', 'PATHVQA_PICKLE_SPLITS', 'PMC_CAPTIONS', 'PMC_OPTIONAL', 'read_json_items',
+           'file_name', 'text_field', 'record_id', 'answer_type', 'other_answer_type', 'load_vqa_rad', 'load_slake',
+           'pathvqa_answer_type', 'pathvqa_pickles', 'load_pathvqa', 'mention_text', 'absent', 'load_pmc_captions',
+           'load_llava']
 
 # %% ../nbs/04_vqa_loaders.ipynb #ebe416bf
 def read_json_items(path:Path, required:list, id_key:str='id') -> list:
@@ -37,14 +39,28 @@ def read_json_items(path:Path, required:list, id_key:str='id') -> list:
 def file_name(path:Path, where:str, key:str, value) -> str:
     "`value` of field `key` as a file name, refusing anything but a non-empty string."
     if not isinstance(value, str) or not value.strip():
-        raise DataError(path, f"expected a file name, got {value!r}", where, key)
+        raise DataError(path, f"expected a file name, got {quoted(value)}", where, key)
     return value
+
+def text_field(path:Path, where:str, key:str, value, numbers:bool=False) -> str:
+    "`value` of field `key` as text: a non-empty string (or, with `numbers`, a whole number read as its digits)."
+    if numbers and isinstance(value, int) and not isinstance(value, bool): return str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise DataError(path, f"expected {'text or a whole number' if numbers else 'text'}, got {quoted(value)}", where, key)
+    return value
+
+def record_id(path:Path, where:str, key:str, value) -> str:
+    "An id as text: a non-empty string or a whole number — never null, true/false or an object."
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        raise DataError(path, f"expected a string or whole-number id, got {quoted(value)}", where, key)
+    return str(value)
+
 
 # %% ../nbs/04_vqa_loaders.ipynb #f2fca08e
 def answer_type(path:Path, where:str, value) -> str:
     "OPEN, CLOSED or another type (upper-cased) from a release's answer-type field; refuses anything but text."
     if not isinstance(value, str) or not value.strip():
-        raise DataError(path, f"expected an answer type (OPEN or CLOSED), got {value!r}", where, 'answer_type')
+        raise DataError(path, f"expected an answer type (OPEN or CLOSED), got {quoted(value)}", where, 'answer_type')
     return value.strip().upper()
 
 def other_answer_type(kind:str, skipped:Counter) -> bool:
@@ -57,20 +73,26 @@ def other_answer_type(kind:str, skipped:Counter) -> bool:
 # %% ../nbs/04_vqa_loaders.ipynb #37886838
 VQA_RAD_FILE, VQA_RAD_IMAGES = 'VQA_RAD Dataset Public.json', 'VQA_RAD Image Folder'
 VQA_RAD_EXTRA = ('image_organ', 'question_type', 'phrase_type', 'qid_linked_id')
+VQA_RAD_PHRASES = ('freeform', 'para', 'test_freeform', 'test_para')
 
-def load_vqa_rad(root:Path|str, splits:tuple|None=None, skip_missing:bool=False) -> LoadResult:
+def load_vqa_rad(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, allow_outside_root:bool=False) -> LoadResult:
     "VQA-RAD from `root/VQA_RAD Dataset Public.json`, images in `root/VQA_RAD Image Folder/`."
-    root, result = Path(root), LoadResult('vqa-rad', [])
+    root, result, seen = Path(root), LoadResult('vqa-rad', []), Seen('qid')
     path = root/VQA_RAD_FILE
     for i, item in enumerate(read_json_items(path, ['qid', 'phrase_type', 'image_name', 'question', 'answer', 'answer_type'], 'qid')):
         where = item_place(i, item, 'qid')
-        split = 'test' if str(item['phrase_type']).startswith('test') else 'train'
+        seen.add(record_id(path, where, 'qid', item['qid']), path, where, 'qid')
+        phrase = text_field(path, where, 'phrase_type', item['phrase_type']).strip().lower()
+        check_value(path, where, 'phrase_type', phrase, VQA_RAD_PHRASES)
+        split = 'test' if phrase.startswith('test') else 'train'
         kind = answer_type(path, where, item['answer_type'])
+        question, answer = text_field(path, where, 'question', item['question']), text_field(path, where, 'answer', item['answer'], numbers=True)
         if splits and split not in splits: continue
         if other_answer_type(kind, result.skipped): continue
-        image = root/VQA_RAD_IMAGES/file_name(path, where, 'image_name', item['image_name'])
+        image = inside_root(root, f"{VQA_RAD_IMAGES}/{file_name(path, where, 'image_name', item['image_name'])}", path, where,
+                            'image_name', allow_outside_root)
         if not keep_image(result, split, image, path, where, 'image_name', skip_missing): continue
-        result.items.append(VQAItem(str(item['qid']), image, item['question'], str(item['answer']), kind, split, 'vqa-rad',
+        result.items.append(VQAItem(str(item['qid']), image, question, answer, kind, split, 'vqa-rad',
                                     f"{path.name}, {where}", {k: item.get(k) for k in VQA_RAD_EXTRA}))
     return result
 
@@ -78,20 +100,28 @@ def load_vqa_rad(root:Path|str, splits:tuple|None=None, skip_missing:bool=False)
 # %% ../nbs/04_vqa_loaders.ipynb #4a58eae6
 SLAKE_SPLITS = ('train', 'validate', 'test')
 SLAKE_EXTRA = ('img_id', 'location', 'modality', 'content_type', 'q_lang')
+SLAKE_LANGS = ('en', 'zh')
 
-def load_slake(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, lang:str='en') -> LoadResult:
+def load_slake(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, lang:str='en',
+               allow_outside_root:bool=False) -> LoadResult:
     "SLAKE from `root/{train,validate,test}.json`, images at `root/imgs/<img_name>`; questions in `lang` ('all' for every language)."
-    root, result = Path(root), LoadResult('slake', [])
+    root, result, seen = Path(root), LoadResult('slake', []), Seen('qid')
+    if lang.strip().lower() not in (*SLAKE_LANGS, 'all'): raise ValueError(f"SLAKE language {quoted(lang)}: use en, zh or all")
+    lang = lang.strip().lower()
     for split in splits or SLAKE_SPLITS:
         path = root/f'{split}.json'
         for i, item in enumerate(read_json_items(path, ['qid', 'img_name', 'question', 'answer', 'q_lang', 'answer_type'], 'qid')):
             where = item_place(i, item, 'qid')
+            seen.add(record_id(path, where, 'qid', item['qid']), path, where, 'qid')
             kind = answer_type(path, where, item['answer_type'])
-            if lang != 'all' and item['q_lang'] != lang: result.skipped[f"q_lang={item['q_lang']}"] += 1; continue
+            q_lang = text_field(path, where, 'q_lang', item['q_lang']).strip().lower()
+            check_value(path, where, 'q_lang', q_lang, SLAKE_LANGS)
+            question, answer = text_field(path, where, 'question', item['question']), text_field(path, where, 'answer', item['answer'], numbers=True)
+            if lang != 'all' and q_lang != lang: result.skipped[f"q_lang={q_lang}"] += 1; continue
             if other_answer_type(kind, result.skipped): continue
-            image = root/'imgs'/file_name(path, where, 'img_name', item['img_name'])
+            image = inside_root(root, f"imgs/{file_name(path, where, 'img_name', item['img_name'])}", path, where, 'img_name', allow_outside_root)
             if not keep_image(result, split, image, path, where, 'img_name', skip_missing): continue
-            result.items.append(VQAItem(f"{split}-{item['qid']}", image, item['question'], str(item['answer']), kind, split,
+            result.items.append(VQAItem(f"{split}-{item['qid']}", image, question, answer, kind, split,
                                         'slake', f"{path.name}, {where}", {k: item.get(k) for k in SLAKE_EXTRA}))
     return result
 
@@ -103,10 +133,15 @@ def _image_bytes(value) -> bytes|None:
     if isinstance(value, dict): value = value.get('bytes')
     return bytes(value) if isinstance(value, (bytes, bytearray)) and value else None
 
+PATHVQA_PARQUET_SPLITS = ('train', 'validation', 'val', 'test')
+
 def _pathvqa_parquet(root:Path, files:list, splits, result:LoadResult) -> None:
     counters = Counter()
     for path in files:
         split = path.name.split('-')[0]
+        if split not in PATHVQA_PARQUET_SPLITS:
+            raise DataError(path, f"not a PathVQA split file: its name says split {quoted(split)}; expected "
+                                  f"{', '.join(s + '-*.parquet' for s in PATHVQA_PARQUET_SPLITS)} (move other parquet files away)")
         if splits and split not in splits: continue
         try: table = pd.read_parquet(path)
         except Exception as e: raise DataError(path, f"not a readable parquet file ({type(e).__name__})") from None
@@ -116,8 +151,9 @@ def _pathvqa_parquet(root:Path, files:list, splits, result:LoadResult) -> None:
         for i, row in enumerate(table.to_dict('records')):
             image = _image_bytes(row['image'])
             if image is None: raise DataError(path, 'no encoded image bytes', f"row {i + 1} (1-based)", 'image')
-            answer = str(row['answer'])
-            result.items.append(VQAItem(f"{split}-{counters[split]}", image, str(row['question']), answer,
+            where = f"row {i + 1} (1-based)"
+            question, answer = text_field(path, where, 'question', row['question']), text_field(path, where, 'answer', row['answer'])
+            result.items.append(VQAItem(f"{split}-{counters[split]}", image, question, answer,
                                         pathvqa_answer_type(answer), split, 'pathvqa', f"{path.name}, row {i + 1} (1-based)"))
             counters[split] += 1
 
@@ -125,10 +161,19 @@ def _pathvqa_parquet(root:Path, files:list, splits, result:LoadResult) -> None:
 # %% ../nbs/04_vqa_loaders.ipynb #94c70e95
 PATHVQA_PICKLE_SPLITS = ('train', 'val', 'test')
 
-def _pathvqa_pickles(root:Path, splits, skip_missing:bool, result:LoadResult) -> None:
-    for split in splits or PATHVQA_PICKLE_SPLITS:
-        path = root/'qas'/split/f'{split}_qa.pkl'
+def pathvqa_pickles(root:Path, splits=None) -> list:
+    "The official pickle files of `splits` under `root`, refusing a missing one."
+    files = [root/'qas'/split/f'{split}_qa.pkl' for split in splits or PATHVQA_PICKLE_SPLITS]
+    for path in files:
         if not path.is_file(): raise DataError(path, 'file not found')
+    return files
+
+def _pathvqa_pickles(root:Path, splits, skip_missing:bool, result:LoadResult, allow_outside_root:bool=False) -> None:
+    files = pathvqa_pickles(root, splits)
+    warnings.warn(f"unpickling {len(files)} file{'s' * (len(files) > 1)} (allow_pickle / --allow-pickle; unpickling runs any code "
+                  f"they hold): {', '.join(map(str, files))}", stacklevel=3)
+    for path in files:
+        split = path.parent.name
         try:
             with open(path, 'rb') as f: data = pickle.load(f)
         except Exception as e: raise DataError(path, f"not a readable pickle ({type(e).__name__})") from None
@@ -137,15 +182,17 @@ def _pathvqa_pickles(root:Path, splits, skip_missing:bool, result:LoadResult) ->
             where = item_place(i, item, 'image')
             missing = [k for k in ('image', 'question', 'answer') if not isinstance(item, dict) or k not in item]
             if missing: raise DataError(path, 'missing', where, missing[0])
-            image = root/'images'/split/f"{file_name(path, where, 'image', item['image'])}.jpg"
+            image = inside_root(root, f"images/{split}/{file_name(path, where, 'image', item['image'])}.jpg", path, where, 'image',
+                                allow_outside_root)
             if not keep_image(result, split, image, path, where, 'image', skip_missing): continue
-            answer = str(item['answer'])
-            result.items.append(VQAItem(f"{split}-{i}", image, str(item['question']), answer, pathvqa_answer_type(answer),
+            question, answer = text_field(path, where, 'question', item['question']), text_field(path, where, 'answer', item['answer'])
+            result.items.append(VQAItem(f"{split}-{i}", image, question, answer, pathvqa_answer_type(answer),
                                         split, 'pathvqa', f"{path.name}, {where}"))
 
 
 # %% ../nbs/04_vqa_loaders.ipynb #2313f4ce
-def load_pathvqa(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, allow_pickle:bool=False) -> LoadResult:
+def load_pathvqa(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, allow_pickle:bool=False,
+                 allow_outside_root:bool=False) -> LoadResult:
     "PathVQA from its parquet release, or from the official pickles when `allow_pickle`."
     root, result = Path(root), LoadResult('pathvqa', [])
     parquet = sorted((root/'data').glob('*.parquet')) or sorted(root.glob('*.parquet'))
@@ -154,7 +201,7 @@ def load_pathvqa(root:Path|str, splits:tuple|None=None, skip_missing:bool=False,
         if not allow_pickle:
             raise DataError(root/'qas', 'refusing to unpickle the official PathVQA files (unpickling runs code); '
                                         'pass allow_pickle=True / --allow-pickle if you trust them')
-        _pathvqa_pickles(root, splits, skip_missing, result)
+        _pathvqa_pickles(root, splits, skip_missing, result, allow_outside_root)
     else: raise DataError(root, 'no PathVQA files: expected data/*.parquet, *.parquet or qas/<split>/<split>_qa.pkl')
     return result
 
@@ -184,29 +231,32 @@ def _mentions(path, where, value) -> list:
         raise DataError(path, 'expected a list of sentences or {"tokens": sentence} objects (or null)', where, 'in_text_mention')
     return mentions
 
-def load_pmc_captions(root:Path|str, skip_missing:bool=False, captions:str=PMC_CAPTIONS) -> LoadResult:
+def load_pmc_captions(root:Path|str, skip_missing:bool=False, captions:str=PMC_CAPTIONS, allow_outside_root:bool=False) -> LoadResult:
     "Figure–caption records from `root/<captions>`, images at `root/images/<pair_id>.jpg`; optional fields may be null."
-    root, result = Path(root), LoadResult('pmc', [])
+    root, result, seen = Path(root), LoadResult('pmc', []), Seen('pair_id')
     path = root/captions
     for i, item in enumerate(_caption_items(path)):
         where = item_place(i, item, 'pair_id')
         missing = [k for k in ('pair_id', 'fig_caption') if not isinstance(item, dict) or k not in item]
         if missing: raise DataError(path, 'missing', where, missing[0])
+        pair_id = file_name(path, where, 'pair_id', item['pair_id'])
+        seen.add(pair_id, path, where, 'pair_id')
+        caption = text_field(path, where, 'fig_caption', item['fig_caption'])
         domain = {} if absent(item.get('domain')) else item['domain']
-        if not isinstance(domain, dict) or not set(domain) <= set(DOMAINS):
-            raise DataError(path, f"must map some of {', '.join(DOMAINS)} to booleans", where, 'domain')
+        if not isinstance(domain, dict) or not set(domain) <= set(DOMAINS) or not all(isinstance(v, bool) for v in domain.values()):
+            raise DataError(path, f"must map some of {', '.join(DOMAINS)} to booleans (true/false), got {quoted(domain)}", where, 'domain')
         mentions = _mentions(path, where, item.get('in_text_mention'))
-        image = root/'images'/f"{file_name(path, where, 'pair_id', item['pair_id'])}.jpg"
+        image = inside_root(root, f"images/{pair_id}.jpg", path, where, 'pair_id', allow_outside_root)
         if not keep_image(result, 'all', image, path, where, 'pair_id', skip_missing): continue
         result.missing.update(k for k in PMC_OPTIONAL if absent(item.get(k)))
         text = lambda k: '' if absent(item.get(k)) else str(item[k])
-        result.items.append(FigureCaption(item['pair_id'], image, item['fig_caption'], mentions, [d for d in DOMAINS if domain.get(d)],
+        result.items.append(FigureCaption(pair_id, image, caption, mentions, [d for d in DOMAINS if domain.get(d) is True],
                                           text('pmid'), text('fig_id'), text('fig_label'), f"{path.name}, {where}"))
     return result
 
 
 # %% ../nbs/04_vqa_loaders.ipynb #8d29127d
-def load_llava(path:Path|str, skip_missing:bool=False, image_dir:Path|str|None=None) -> LoadResult:
+def load_llava(path:Path|str, skip_missing:bool=False, image_dir:Path|str|None=None, allow_outside_root:bool=False) -> LoadResult:
     "The conversations in LLaVA JSON file `path`, checking each image under `image_dir` (default: the file's folder)."
     path = Path(path)
     image_dir = Path(image_dir) if image_dir is not None else path.parent
@@ -215,8 +265,9 @@ def load_llava(path:Path|str, skip_missing:bool=False, image_dir:Path|str|None=N
     if not conversations: raise DataError(path, 'empty list: no conversations')
     for i, conversation in enumerate(conversations):
         where = item_place(i, {'id': conversation.id})
-        if conversation.image is not None and not keep_image(result, 'all', image_dir/conversation.image, path, where, 'image',
-                                                             skip_missing): continue
+        if conversation.image is not None:
+            image = inside_root(image_dir, conversation.image, path, where, 'image', allow_outside_root)
+            if not keep_image(result, 'all', image, path, where, 'image', skip_missing): continue
         result.items.append(conversation)
     return result
 
