@@ -41,11 +41,15 @@ def _settings(args):
 
 def _warn(message, *_, **__): print(f"medvlm: warning: {message}", file=sys.stderr, flush=True)
 
+def _user_warnings(show):
+    "A `warnings.showwarning` that prints UserWarnings (the loaders' own) as one line each and leaves the others to `show`."
+    return lambda message, category, *rest, **kw: _warn(message) if issubclass(category, UserWarning) else show(message, category, *rest, **kw)
+
 def _summary(name:str, root, settings, options:dict, check:bool) -> dict:
     "The summary of one dataset; warnings (a file about to be unpickled, a quirk read) as one stderr line each, when they happen."
     with warnings.catch_warnings():
-        warnings.simplefilter('always')
-        warnings.showwarning = _warn
+        warnings.simplefilter('always', UserWarning)
+        warnings.showwarning = _user_warnings(warnings.showwarning)
         result = load_dataset(name, root, settings, **options)
     summary = summarize(result)
     for note in summary['notes']: _warn(note)

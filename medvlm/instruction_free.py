@@ -12,7 +12,7 @@ import torch
 from accelerate import PartialState
 
 from .settings import seed_everything
-from .records import read_state, write_json_atomic
+from .records import read_state, write_json_atomic, check_item_images
 from .benchmarks import build_mcqs, describe, MCQ_BENCHMARKS
 from .datasets import load_dataset
 from .model import load_model, add_adapter, save_adapter, load_adapter
@@ -64,6 +64,7 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
     result = load_dataset(benchmark, data_root)
     items, skipped = test_questions(result, config.max_test)
     if not items: raise ValueError(f"{data_root}: no test questions for {benchmark}")
+    check_item_images([*(result.split('train')[:config.max_train] if chosen.trains else []), *result.split('test')[:config.max_test]])
     processes = PartialState(cpu=not torch.cuda.is_available())   # one process, or several under `accelerate launch`
     if processes.is_main_process:
         write_json_atomic(out/'run.json', identity, indent=1)
@@ -93,7 +94,9 @@ def evaluate_run(run_dir:Path|str, mode:str='loglik', device:str='auto') -> dict
     done = read_run_metrics(run_dir)
     model, processor = load_model(done['model'], done['adapter'], device)
     if (run_dir/'adapter').is_dir(): model = load_adapter(model, run_dir/'adapter')
-    items, _ = test_questions(load_dataset(done['benchmark'], done['data_root']), done['config']['max_test'])
+    result = load_dataset(done['benchmark'], done['data_root'])
+    check_item_images(result.split('test')[:done['config']['max_test']])
+    items, _ = test_questions(result, done['config']['max_test'])
     predictions = evaluate_mcq(model, processor, items, mode)
     metrics = {**{k: done[k] for k in ('benchmark', 'method', 'model', 'data_root', 'preset', 'adapter', 'seed')},
                **mcq_metrics(predictions, 'generate' if mode in MODE_SETS else mode, done['seed'])}

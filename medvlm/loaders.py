@@ -63,7 +63,7 @@ def row_place(table:pd.DataFrame, index:int) -> str:
 
 def _undecodable(path:Path) -> str:
     "The place of the first byte of CSV `path` that is not UTF-8: the line (header = line 1) and byte."
-    data = (gzip.open if path.suffix == '.gz' else open)(path, 'rb').read()
+    with (gzip.open if path.suffix == '.gz' else open)(path, 'rb') as f: data = f.read()
     try: data.decode('utf-8-sig'); return ''
     except UnicodeDecodeError as e: start = e.start
     return f"{line_place(data.count(bytes([10]), 0, start) + 1)}, byte {start}"
@@ -127,9 +127,9 @@ def keep_image(result:LoadResult, split:str, image:Path, path:Path, where:str, k
 # %% ../nbs/03_loaders.ipynb #56175921
 _DRIVE = re.compile(r'^[A-Za-z]:[\\/]')
 
-def inside_root(root:Path, relative:str, path:Path, where:str, key:str, allow_outside_root:bool=False) -> Path:
-    "`root/relative`, refusing a `relative` path that is absolute, climbs with '..' or resolves (through a link) outside `root`."
-    image = root/relative
+def inside_root(root:Path, relative:str, path:Path, where:str, key:str, allow_outside_root:bool=False, under:str='') -> Path:
+    "`root/under/relative`, refusing a `relative` path that is absolute, climbs with '..' or resolves (through a link) outside `root`."
+    image = root/under/relative
     if allow_outside_root: return image
     parts = relative.replace('\\', '/').split('/')
     if relative.startswith(('/', '\\')) or _DRIVE.match(relative) or Path(relative).is_absolute(): problem = 'is absolute'
@@ -209,7 +209,7 @@ def load_skincon(root:Path|str, splits:tuple|None=None, skip_missing:bool=False,
     for i, row in kept:
         split = split_of[row['ImageID']]
         if splits and split not in splits: continue
-        image = inside_root(root, f"images/{row['ImageID']}", path, row_place(table, i), 'ImageID', allow_outside_root)
+        image = inside_root(root, row['ImageID'], path, row_place(table, i), 'ImageID', allow_outside_root, 'images')
         if not keep_image(result, split, image, path, row_place(table, i), 'ImageID', skip_missing): continue
         result.items.append(ImageRecord(row['ImageID'], image, split, {c: int(row[c]) for c in SKINCON_CONCEPTS}, 'skincon',
                                         f"{path.name}, {row_place(table, i)}"))

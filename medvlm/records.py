@@ -236,7 +236,10 @@ def read_jsonl(path:Path|str, required:tuple=()) -> list:
     "The objects of JSON-lines file `path` (blank lines skipped), each checked for `required` fields."
     path, records = Path(path), []
     if not path.is_file(): raise DataError(path, 'file not found')
-    for n, line in enumerate(path.read_text(encoding='utf-8').splitlines(), 1):
+    data = path.read_bytes()
+    try: text = data.decode('utf-8-sig')                               # a byte-order mark is allowed, as in read_json
+    except UnicodeDecodeError as e: raise DataError(path, 'not UTF-8 text', undecodable_place(data, e)) from None
+    for n, line in enumerate(text.splitlines(), 1):
         if not line.strip(): continue
         try: record = json.loads(line)
         except json.JSONDecodeError as e: raise DataError(path, f'not valid JSON ({e.msg})', f'line {n}') from None

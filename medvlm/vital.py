@@ -8,7 +8,8 @@ import json, random, time
 from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 
-from .records import DataError, read_json, read_state, read_jsonl, read_llava_json, write_json_atomic, write_jsonl, write_llava_json
+from .records import (DataError, read_json, read_state, read_jsonl, read_llava_json, write_json_atomic, write_jsonl, write_llava_json,
+                            check_image, check_item_images)
 from .settings import read_settings
 from .vqa_loaders import load_pmc_captions
 from .generate import GenerateConfig, generate, retried_on_rerun, parse_reply, to_conversation, read_demonstrations, write_demonstrations
@@ -23,9 +24,9 @@ from .vital_tune import EvalConfig, InstructConfig, conversation_examples, evalu
 # %% auto #0
 __all__ = ['VITAL_PRESETS', 'VITAL_SETS', 'VitalPreset', 'get_vital_preset', 'select_config', 'weight_name', 'arm_names',
            'study_folder', 'Study', 'open_study', 'partition_figures', 'chat_question_set', 'generate_stage',
-           'preference_files', 'conversations_path', 'select_stage', 'training_set', 'flawed_share', 'chat_judge',
-           'study_questions', 'run_arm', 'arm_row', 'versus_all', 'summarize', 'comparison_table', 'comparison_records',
-           'make_study', 'run_vital']
+           'preference_files', 'conversations_path', 'select_stage', 'training_set', 'training_source', 'flawed_share',
+           'chat_judge', 'study_questions', 'check_question_images', 'run_arm', 'arm_row', 'versus_all', 'summarize',
+           'comparison_table', 'comparison_records', 'make_study', 'run_vital']
 
 # %% ../nbs/37_vital.ipynb #e1732c5a
 @dataclass
@@ -216,6 +217,11 @@ def training_set(study:Study, arm:str) -> list:
         return read_llava_json(top)
     raise ValueError(f"unknown arm {arm!r}; this study's arms: {', '.join(arm_names(study.preset))}")
 
+def training_source(study:Study, arm:str) -> Path:
+    "The file arm `arm`'s conversations were read from."
+    if arm.startswith('selected-'): return study.out/'select'/arm.removeprefix('selected-')/f'top_{round(study.preset.fraction * 100)}.json'
+    return conversations_path(study)
+
 def flawed_share(conversations:list) -> float|None:
     "Share of `conversations` the offline writer put an error in (None when the writer records none)."
     injected = [c.extra.get('generation', {}).get('injected') for c in conversations]
@@ -235,19 +241,28 @@ def study_questions(study:Study) -> tuple:
     if not path.is_file(): raise FileNotFoundError(f'{path}: not written yet; run the generate stage first (medvlm vital generate)')
     return vqa_test_items(study.roots, study.preset.eval), read_chat_questions(path)
 
+def check_question_images(study:Study, items:dict, questions:list) -> None:
+    "Open every image the arms are asked about — the VQA test items, the chat questions' figures — refusing an unreadable one."
+    for vqa in items.values(): check_item_images(vqa)
+    for n, question in enumerate(questions, 1):
+        check_image(study.pmc/'images'/question['image'], study.out/'chat_questions.jsonl', f'line {n} (1-based)', 'image')
+
 def run_arm(study:Study, arm:str, evaluate:bool=True, tuned_only:bool=False, asked:tuple|None=None) -> dict|None:
     "Tune arm `arm` (unless `base`) and evaluate it; its metrics, also in `arms/<arm>/metrics.json`."
     folder, preset = study.out/'arms'/arm, study.preset
     if (folder/'metrics.json').is_file(): return read_run_metrics(folder)
     started = time.perf_counter()
+    if evaluate:                                      # every image this arm will see, opened before its folder is written
+        asked = asked or study_questions(study)
+        check_question_images(study, *asked)
     training, history = [], []
     if arm == 'base': model = processor = None
     else:
         training = training_set(study, arm)
         if tuned_only and not (folder/'adapter').is_dir(): raise FileNotFoundError(f'{folder}: arm {arm!r} is not tuned yet; run the tune stage first (medvlm vital tune)')
         if not tuned_only:
+            examples = conversation_examples(training, study.pmc/'images', training_source(study, arm))
             write_llava_json(training, folder/'train.json')
-            examples = conversation_examples(training, study.pmc/'images', folder/'train.json')
             model, processor, history = tune_model(study.model, examples, preset.tune, folder, study.seed, study.device, progress=study.progress)
         else: model = processor = None
     if not evaluate: return None

@@ -8,7 +8,7 @@ import random, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 
-from .records import DataError, IMAGE_TOKEN, load_image, write_jsonl
+from .records import DataError, IMAGE_TOKEN, load_image, write_jsonl, check_image
 from .collate import ChatCollator, ChatExample
 from .train import TrainConfig, train
 from .model import load_model, add_adapter, save_adapter, load_adapter
@@ -57,7 +57,9 @@ def conversation_examples(conversations:list, image_dir:Path|str, source:Path|st
         if not c.image: raise DataError(source, 'a conversation without an image', f'item {i}', 'image')
         path = Path(image_dir)/c.image
         if not path.is_file(): raise DataError(source, f'image file not found: {path}', f'item {i}', 'image')
-        if c.image not in images: images[c.image] = load_image(path)
+        if c.image not in images:
+            check_image(path, source, f'item {i}', 'image')           # one line naming the file, not a PIL traceback
+            images[c.image] = load_image(path)
         examples.append(ChatExample(images[c.image], c.turns))
     return examples
 

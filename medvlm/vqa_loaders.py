@@ -89,8 +89,8 @@ def load_vqa_rad(root:Path|str, splits:tuple|None=None, skip_missing:bool=False,
         question, answer = text_field(path, where, 'question', item['question']), text_field(path, where, 'answer', item['answer'], numbers=True)
         if splits and split not in splits: continue
         if other_answer_type(kind, result.skipped): continue
-        image = inside_root(root, f"{VQA_RAD_IMAGES}/{file_name(path, where, 'image_name', item['image_name'])}", path, where,
-                            'image_name', allow_outside_root)
+        image = inside_root(root, file_name(path, where, 'image_name', item['image_name']), path, where, 'image_name',
+                            allow_outside_root, VQA_RAD_IMAGES)
         if not keep_image(result, split, image, path, where, 'image_name', skip_missing): continue
         result.items.append(VQAItem(str(item['qid']), image, question, answer, kind, split, 'vqa-rad',
                                     f"{path.name}, {where}", {k: item.get(k) for k in VQA_RAD_EXTRA}))
@@ -119,7 +119,7 @@ def load_slake(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, l
             question, answer = text_field(path, where, 'question', item['question']), text_field(path, where, 'answer', item['answer'], numbers=True)
             if lang != 'all' and q_lang != lang: result.skipped[f"q_lang={q_lang}"] += 1; continue
             if other_answer_type(kind, result.skipped): continue
-            image = inside_root(root, f"imgs/{file_name(path, where, 'img_name', item['img_name'])}", path, where, 'img_name', allow_outside_root)
+            image = inside_root(root, file_name(path, where, 'img_name', item['img_name']), path, where, 'img_name', allow_outside_root, 'imgs')
             if not keep_image(result, split, image, path, where, 'img_name', skip_missing): continue
             result.items.append(VQAItem(f"{split}-{item['qid']}", image, question, answer, kind, split,
                                         'slake', f"{path.name}, {where}", {k: item.get(k) for k in SLAKE_EXTRA}))
@@ -182,8 +182,8 @@ def _pathvqa_pickles(root:Path, splits, skip_missing:bool, result:LoadResult, al
             where = item_place(i, item, 'image')
             missing = [k for k in ('image', 'question', 'answer') if not isinstance(item, dict) or k not in item]
             if missing: raise DataError(path, 'missing', where, missing[0])
-            image = inside_root(root, f"images/{split}/{file_name(path, where, 'image', item['image'])}.jpg", path, where, 'image',
-                                allow_outside_root)
+            image = inside_root(root, f"{file_name(path, where, 'image', item['image'])}.jpg", path, where, 'image',
+                                allow_outside_root, f'images/{split}')
             if not keep_image(result, split, image, path, where, 'image', skip_missing): continue
             question, answer = text_field(path, where, 'question', item['question']), text_field(path, where, 'answer', item['answer'])
             result.items.append(VQAItem(f"{split}-{i}", image, question, answer, pathvqa_answer_type(answer),
@@ -246,7 +246,7 @@ def load_pmc_captions(root:Path|str, skip_missing:bool=False, captions:str=PMC_C
         if not isinstance(domain, dict) or not set(domain) <= set(DOMAINS) or not all(isinstance(v, bool) for v in domain.values()):
             raise DataError(path, f"must map some of {', '.join(DOMAINS)} to booleans (true/false), got {quoted(domain)}", where, 'domain')
         mentions = _mentions(path, where, item.get('in_text_mention'))
-        image = inside_root(root, f"images/{pair_id}.jpg", path, where, 'pair_id', allow_outside_root)
+        image = inside_root(root, f"{pair_id}.jpg", path, where, 'pair_id', allow_outside_root, 'images')
         if not keep_image(result, 'all', image, path, where, 'pair_id', skip_missing): continue
         result.missing.update(k for k in PMC_OPTIONAL if absent(item.get(k)))
         text = lambda k: '' if absent(item.get(k)) else str(item[k])
