@@ -278,6 +278,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                          'medvlm.instruction_free.evaluate_run': ( 'instruction_free.html#evaluate_run',
                                                                                    'medvlm/instruction_free.py'),
                                          'medvlm.instruction_free.listed': ('instruction_free.html#listed', 'medvlm/instruction_free.py'),
+                                         'medvlm.instruction_free.outside_root_option': ( 'instruction_free.html#outside_root_option',
+                                                                                          'medvlm/instruction_free.py'),
                                          'medvlm.instruction_free.run_benchmark': ( 'instruction_free.html#run_benchmark',
                                                                                     'medvlm/instruction_free.py'),
                                          'medvlm.instruction_free.run_folder': ( 'instruction_free.html#run_folder',

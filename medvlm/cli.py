@@ -156,7 +156,7 @@ def tune_command(args) -> int:
     out = args.out or run_folder(settings.runs_dir, args.benchmark, args.method, seed, args.preset)
     metrics = run_instruction_free(out, args.benchmark, args.method, args.model or settings.model,
                                    args.data_root or settings.data_root(args.benchmark), args.preset, args.adapter,
-                                   seed, args.mode, args.device or settings.device)
+                                   seed, args.mode, args.device or settings.device, allow_outside_root=args.allow_outside_root)
     if metrics is None: return 0           # a helper process under `accelerate launch`; the main one reports
     print(json.dumps({'out': str(out), **{k: metrics[k] for k in ('accuracy', 'ci', 'n', 'unparseable', 'per_attribute')}}, indent=2))
     return 0
@@ -164,7 +164,7 @@ def tune_command(args) -> int:
 def evaluate_command(args) -> int:
     from medvlm.instruction_free import evaluate_run
     settings = _settings(args)
-    metrics = evaluate_run(args.run_dir, args.mode, args.device or settings.device)
+    metrics = evaluate_run(args.run_dir, args.mode, args.device or settings.device, args.allow_outside_root)
     print(json.dumps({k: metrics[k] for k in ('accuracy', 'ci', 'n', 'unparseable', 'per_attribute')}, indent=2))
     return 0
 
@@ -185,11 +185,14 @@ def add_tune_commands(commands):
                          "'loglik' (the letter's likelihood), 'cloze' (the option text's), 'both' (the first two) or 'all'")
     command.add_argument('--device', help="cpu, cuda, cuda:1, mps or auto (default: the settings')")
     command.add_argument('--out', type=Path, help='run folder (default: runs/instruction_free/<benchmark>/<method>/seed<k>)')
+    outside = 'follow image paths that are absolute, hold .. or lead (through a link) outside the data root'
+    command.add_argument('--allow-outside-root', action='store_true', help=outside)
     command.set_defaults(run=tune_command)
     again = commands.add_parser('evaluate', help="evaluate a saved instruction-free run again")
     again.add_argument('run_dir', metavar='RUN', type=Path, help='the run folder (holding metrics.json)')
     again.add_argument('--mode', default='loglik', choices=MCQ_MODE_NAMES, help='how answers are read (as for tune)')
     again.add_argument('--device', help="cpu, cuda, cuda:1, mps or auto (default: the settings')")
+    again.add_argument('--allow-outside-root', action='store_true', help=outside)
     again.set_defaults(run=evaluate_command)
 
 # %% ../nbs/90_cli.ipynb #5d3f2524

@@ -20,8 +20,8 @@ from .tune import get_tune_preset, get_method, tune
 from .evaluate import MODE_SETS, evaluate_mcq, mcq_metrics, write_run_metrics, read_run_metrics
 
 # %% auto #0
-__all__ = ['QUESTION_SEED', 'test_questions', 'check_benchmark', 'run_identity', 'differences', 'run_instruction_free',
-           'evaluate_run', 'study_folder', 'run_folder', 'listed', 'run_benchmark']
+__all__ = ['QUESTION_SEED', 'test_questions', 'check_benchmark', 'run_identity', 'differences', 'outside_root_option',
+           'run_instruction_free', 'evaluate_run', 'study_folder', 'run_folder', 'listed', 'run_benchmark']
 
 # %% ../nbs/27_instruction_free.ipynb #38c4e598
 QUESTION_SEED = 0
@@ -49,9 +49,13 @@ def differences(held:dict, asked:dict) -> list:
         elif held.get(k) != v: found.append(f"{k} {held.get(k)!r} (asked {v!r})")
     return found
 
+def outside_root_option(allow:bool) -> dict:
+    "The loader option that lets image paths leave the dataset root, when asked (data/README.md)."
+    return {'allow_outside_root': True} if allow else {}
+
 def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path, data_root:Path|str,
                          preset:str='test', adapter:str|None=None, seed:int=0, mode:str='generate',
-                         device:str='auto', callbacks:list=(), progress:bool=True) -> dict|None:
+                         device:str='auto', callbacks:list=(), progress:bool=True, allow_outside_root:bool=False) -> dict|None:
     "Tune `model` on `benchmark` by `method`, evaluate on its test MCQs, write everything under `out`; the metrics."
     check_benchmark(benchmark)
     out, config, chosen = Path(out), get_tune_preset(preset), get_method(method)
@@ -61,7 +65,7 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
         different = ', '.join(differences(held, identity))
         raise FileExistsError(f"{out}: holds another run ({different}); pick another --out or remove it")
     if (out/'metrics.json').is_file(): return read_run_metrics(out)
-    result = load_dataset(benchmark, data_root)
+    result = load_dataset(benchmark, data_root, **outside_root_option(allow_outside_root))
     items, skipped = test_questions(result, config.max_test)
     if not items: raise ValueError(f"{data_root}: no test questions for {benchmark}")
     check_item_images([*(result.split('train')[:config.max_train] if chosen.trains else []), *result.split('test')[:config.max_test]])
@@ -88,13 +92,13 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
     return metrics
 
 # %% ../nbs/27_instruction_free.ipynb #971eed80
-def evaluate_run(run_dir:Path|str, mode:str='loglik', device:str='auto') -> dict:
+def evaluate_run(run_dir:Path|str, mode:str='loglik', device:str='auto', allow_outside_root:bool=False) -> dict:
     "Evaluate the run saved in `run_dir` again, by `mode`; writes `evaluate-<mode>/metrics.json` and its predictions."
     run_dir = Path(run_dir)
     done = read_run_metrics(run_dir)
     model, processor = load_model(done['model'], done['adapter'], device)
     if (run_dir/'adapter').is_dir(): model = load_adapter(model, run_dir/'adapter')
-    result = load_dataset(done['benchmark'], done['data_root'])
+    result = load_dataset(done['benchmark'], done['data_root'], **outside_root_option(allow_outside_root))
     check_item_images(result.split('test')[:done['config']['max_test']])
     items, _ = test_questions(result, done['config']['max_test'])
     predictions = evaluate_mcq(model, processor, items, mode)

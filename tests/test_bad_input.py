@@ -337,6 +337,19 @@ def test_tune_refuses_an_unreadable_image_before_writing_the_run(cli, fresh_copy
     assert not out.exists()
 
 
+def test_tune_keeps_paths_inside_the_root_unless_allowed(cli, fresh_copy, tmp_path):
+    "`medvlm tune` refuses a linked-out image before any run state; with --allow-outside-root it reads past it."
+    root = fresh_copy('wbcatt')
+    link_image('PBC_dataset_normal_DIB/lymphocyte/LY_200.jpg')(root)
+    argv = ['tune', '--benchmark', 'wbcatt', '--method', 'proxy', '--preset', 'test', '--data-root', root,
+            '--model', tmp_path/'no-model-here', '--out', tmp_path/'run']
+    assert_one_line_error(cli(argv), ["pbc_attr_v1_train.csv: line 4 (1-based, header = line 1), field 'path'",
+                                      'resolves outside the dataset root'])
+    assert not (tmp_path/'run').exists()
+    allowed = cli([*argv, '--allow-outside-root'])
+    assert 'outside the dataset root' not in allowed.err and 'no-model-here' in allowed.err, allowed.err  # on to the model
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # 22.7 Loud pickles
 # ---------------------------------------------------------------------------------------------------------------------
