@@ -289,8 +289,9 @@ def load_cbis(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, al
     kaggle = kaggle_crop_index(root, allow_outside_root)
     validation = cbis_validation_patients([p for (_, split), (_, t) in tables.items() if split == 'train' for p in t['patient_id']])
     for (kind, split), (path, table) in tables.items():
+        keyed = all(k in table.columns for k in CBIS_CASE)           # the release's columns; without them, the folder alone
         for i, row in enumerate(table.to_dict('records')):
-            cases.add((kind, *(row.get(k, '').strip() for k in CBIS_CASE)), path, row_place(table, i), 'abnormality id')
+            if keyed: cases.add((kind, *(row[k].strip() for k in CBIS_CASE)), path, row_place(table, i), 'abnormality id')
             folders.add(row['cropped image file path'].strip().split('/')[0], path, row_place(table, i), 'cropped image file path')
             record_split = 'val' if split == 'train' and row['patient_id'] in validation else split
             if splits and record_split not in splits: continue

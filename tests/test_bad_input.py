@@ -285,6 +285,16 @@ def test_spelling_variants_read_with_identical_counts(cli, fresh_copy, name, fix
     assert parse_summary(result) == clean_summary(cli, name, fixture, args, root_in)
 
 
+def test_cbis_without_the_abnormality_columns_keys_by_case_folder(cli, fresh_copy):
+    "A CBIS-DDSM file without 'abnormality id' is not misread as duplicates: each case folder is still read once."
+    from test_loaders_cli import drop_column
+    def mutate(root):
+        for kind in ('mass', 'calc'):
+            for split in ('train', 'test'): drop_column(CBIS_CSV.format(kind, split), 'abnormality id')(root)
+    result, _ = run_case(cli, fresh_copy, 'cbis', 'cbis', mutate)
+    assert parse_summary(result)['splits'] == clean_summary(cli, 'cbis', 'cbis')['splits']
+
+
 def test_error_line_quotes_at_most_about_200_characters(cli, fresh_copy):
     result, _ = run_case(cli, fresh_copy, 'wbcatt', 'wbcatt', set_cell('pbc_attr_v1_val.csv', 1, 'cell_size', 'huge' * 5000))
     assert_one_line_error(result, ["field 'cell_size'", 'more characters'])
