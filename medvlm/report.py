@@ -4,14 +4,13 @@
 
 # %% ../nbs/40_report.ipynb #8e7a31b5
 from __future__ import annotations
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .records import read_json
+from .records import read_json, read_jsonl
 from .evaluate import read_run_metrics, letter_references, chance_level
 from .tune import METHODS
 from .benchmarks import MCQ_BENCHMARKS
@@ -37,7 +36,7 @@ def run_letter_references(m:dict, folder:Path) -> dict:
     if 'chance' in m: return {k: m[k] for k in LETTER_REFERENCES}
     path = folder/'predictions.jsonl'
     if not path.is_file(): return dict.fromkeys(LETTER_REFERENCES)
-    predictions = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    predictions = read_jsonl(path)
     return {'chance': chance_level(predictions), **letter_references([p['answer'] for p in predictions])}
 
 def instruction_free_runs(runs_dir:Path|str) -> pd.DataFrame:
@@ -99,7 +98,7 @@ def run_outcomes(source:str|Path) -> pd.Series:
     "1.0 (right) or 0.0 per test question of the run whose `metrics.json` is `source`, indexed by (record, attribute, question)."
     folder = Path(source).parent
     mode = read_json(folder/'metrics.json')['mode']
-    rows = [json.loads(line) for line in (folder/'predictions.jsonl').read_text().splitlines() if line.strip()]
+    rows = read_jsonl(folder/'predictions.jsonl')
     return pd.Series({(p['record_id'], p['key'], p['question']): float(p[mode] == p['answer']) for p in rows})
 
 def paired_differences(runs:pd.DataFrame, reference:str) -> pd.DataFrame:
