@@ -7,7 +7,8 @@ tokenizer, collator and loop, batch 32, one thread. Every `every` steps it print
     .venv/bin/python benchmarks/lookup_probe.py '{"name":"B","lr":1e-3,"phases":[[3000,{"copy":0.5,"lookup":0.5}]]}'
 
 Keys: phases [[steps, {task: share}], ...] (tasks: copy, copy_long, lookup, lookup_bal, lookup_var, lookup_phr,
-forward, stated, lookup_bare with "bare":1), lr, every, untied, words (core-pool size), n_max (most options), spec (TinyBaseSpec overrides), rope_theta.
+forward, stated, lookup_bare with "bare":1), lr, every, untied, words (core-pool size), pool ("train": the 3,000
+multi-token train words instead of the single-token core pool), novel (1: test lookup on the 600 novel words), n_max (most options), spec (TinyBaseSpec overrides), rope_theta.
 The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
     A  {"lr":1e-3,"phases":[[600,{"copy":1}],[2400,{"copy":0.5,"lookup":0.5}]]}
     B  {"lr":1e-3,"phases":[[3000,{"copy":0.5,"lookup":0.5}]]}
@@ -22,7 +23,7 @@ The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
     U  {"lr":1e-3,"untied":1,"phases":[[4000,{"copy":0.5,"lookup":0.5}]]}    <- the lookup forms (untied embeddings)
 """
 import sys, json, time, numpy as np, torch
-from medvlm.generic_tasks import task_copy, task_lookup, task_stated, core_words, mcq_turns
+from medvlm.generic_tasks import task_copy, task_lookup, task_stated, core_words, train_words, novel_words, mcq_turns
 from medvlm.records import Turn
 from medvlm.benchmarks import letters_for, parse_answer_letter
 from medvlm.tiny_base import TinyBaseSpec, build_tiny_base
@@ -44,7 +45,8 @@ if 'rope_theta' in cfg:
     def tc(spec, tok):
         c = _tc(spec, tok); c.text_config.rope_parameters = {'rope_type': 'default', 'rope_theta': cfg['rope_theta']}; return c
     TB.tiny_config = tc
-w = core_words()[:cfg.get('words', 240)]
+w = train_words() if cfg.get('pool') == 'train' else core_words()[:cfg.get('words', 240)]
+test_words = novel_words() if cfg.get('novel') else w
 def lookup_bal(rng, attributes, words, n_max=6, **_):
     at = int(rng.integers(n_max)); n = int(rng.integers(max(at + 1, 2), n_max + 1))
     opts = [words[i] for i in rng.permutation(len(words))[:n]]
@@ -96,7 +98,7 @@ copies = [task_copy(np.random.default_rng([9, i]), {}, words=w)[1] for i in rang
 looks = []
 for n in (2, 3, 4, 5):
     for j in range(50):
-        opts = [w[i] for i in rng.permutation(len(w))[:n]]; at = j % n
+        opts = [test_words[i] for i in rng.permutation(len(test_words))[:n]]; at = j % n
         looks.append((n, mcq_turns(f"Which option says {opts[at]}?", opts, at, False)[0].value, letters_for(n)[at]))
 LETTER_IDS = [proc.tokenizer.convert_tokens_to_ids(f'{l}.') for l in 'ABCDEF']
 def letter_acc(m):

@@ -17,14 +17,15 @@ from .benchmarks import MCQ_BENCHMARKS
 
 
 # %% auto #0
-__all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'PAIRED_REFERENCES', 'run_letter_references', 'instruction_free_runs',
-           'seed_interval', 'seed_bounds', 'method_summary', 'papers_order', 'method_order', 'benchmark_order',
-           'method_table', 'run_outcomes', 'paired_differences', 'verdict_of', 'paired_table', 'paired_prose',
-           'claim_sentences', 'study_differences', 'attribute_runs', 'attribute_table', 'shown', 'sources_note',
-           'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap', 'training_curves',
-           'curves_figure', 'save_figure', 'render_instruction_free', 'vital_sources', 'weight_sweep', 'sweep_figure',
-           'render_vital', 'vital_compact', 'results_markdown', 'readme_results', 'versions', 'synthesised',
-           'data_roots', 'run_configuration', 'batch_lines', 'render_report']
+__all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'PAIRED_REFERENCES', 'FLAW_NAMES', 'run_letter_references',
+           'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary', 'papers_order', 'method_order',
+           'benchmark_order', 'method_table', 'run_outcomes', 'paired_differences', 'verdict_of', 'paired_table',
+           'paired_prose', 'claim_sentences', 'study_differences', 'attribute_runs', 'attribute_table', 'shown',
+           'sources_note', 'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap',
+           'training_curves', 'curves_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
+           'weight_sweep', 'sweep_figure', 'selection_table', 'selection_prose', 'render_vital', 'vital_compact',
+           'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration',
+           'batch_lines', 'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
@@ -188,12 +189,13 @@ def sources_note(sources, relative_to:Path) -> str:
     names = sorted({shown(s, relative_to) for s in sources})
     return f"\n\nComputed from {len(names)} run files:\n\n" + '\n'.join(f"- `{n}`" for n in names) + '\n'
 
-def write_table(table:pd.DataFrame, out:Path|str, name:str, title:str, sources, note:str='', relative_to:Path|None=None) -> tuple:
-    "Write `table` as `name.csv` and `name.md` (title, note, table, sources) under `out`; returns both paths."
+def write_table(table:pd.DataFrame, out:Path|str, name:str, title:str, sources, note:str='', relative_to:Path|None=None,
+                after:list=()) -> tuple:
+    "Write `table` as `name.csv` and `name.md` (title, note, table, the sentences `after` it, sources) under `out`; returns both paths."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     csv, md = out/f'{name}.csv', out/f'{name}.md'
     table.to_csv(csv)
-    body = f"# {title}\n\n" + (f"{note}\n\n" if note else '') + table.to_markdown()
+    body = f"# {title}\n\n" + (f"{note}\n\n" if note else '') + table.to_markdown() + ''.join(f"\n\n{s}" for s in after)
     md.write_text(body + sources_note(sources, relative_to or out) + '\n')
     return csv, md
 
@@ -311,6 +313,42 @@ def sweep_figure(sweep:pd.DataFrame):
     figure.tight_layout()
     return figure
 
+FLAW_NAMES = {'wrong_fact': 'a wrong fact', 'vague': 'a vague answer', 'few_rounds': 'too few rounds'}
+
+def selection_table(summary:dict) -> pd.DataFrame:
+    "Per training set (all, random, each w): the selector's agreement with held-out clinician pairs and the share of each kind of flaw it keeps."
+    rows = {}
+    for name, counts in (summary.get('kept') or {}).items():
+        held = summary['selection'].get(name, {})
+        row = {'held-out agreement': held.get('agreement'), 'held-out AUC': held.get('auc'), 'held-out pairs': held.get('pairs'),
+               'kept n': counts['n'] if counts else None} if counts or held else {}
+        if counts: row.update({f'% {k}': 100 * counts[k] / counts['n'] for k in ('flawed', *FLAW_NAMES)})
+        rows[name] = row
+    return pd.DataFrame.from_dict(rows, orient='index').rename_axis('training set').round(3)
+
+def selection_prose(summary:dict) -> list:
+    "Sentences comparing the lowest and the highest clinician weight: agreement, flaws kept, and which kinds of flaw move."
+    kept, held = summary.get('kept') or {}, summary.get('selection') or {}
+    weights = sorted((float(w[1:]), w) for w in held if kept.get(w))
+    if len(weights) < 2: return []
+    (lo, low), (hi, high) = weights[0], weights[-1]
+    share = lambda name, k: 100 * kept[name][k] / kept[name]['n']
+    more = lambda a, b: 'more' if a > b else 'fewer' if a < b else 'as many'
+    agree = lambda w: held[w]['agreement']
+    lines = [f"w = {hi:g} agrees {'more' if agree(high) > agree(low) else 'less' if agree(high) < agree(low) else 'as much'} with the held-out "
+             f"clinician pairs than w = {lo:g} ({agree(high):.2f} vs {agree(low):.2f}, {held[high]['pairs']} pairs) and keeps "
+             f"{more(share(high, 'flawed'), share(low, 'flawed'))} flawed conversations ({share(high, 'flawed'):.0f} % vs {share(low, 'flawed'):.0f} %"
+             + (f"; all: {share('all', 'flawed'):.0f} %, random: {share('random', 'flawed'):.0f} %" if kept.get('all') and kept.get('random') else '') + ")."]
+    moves = sorted(FLAW_NAMES, key=lambda k: share(high, k) - share(low, k), reverse=True)
+    lines.append('By kind, w = {:g} keeps '.format(hi) + '; '.join(
+        f"{more(share(high, k), share(low, k))} conversations with {FLAW_NAMES[k]} ({share(high, k):.0f} % vs {share(low, k):.0f} %)" for k in moves) + '.')
+    if not summary['study'].get('files', {}).get('clinician_pairs') and share(high, moves[0]) > share(low, moves[0]) and moves[0] != 'wrong_fact':
+        lines.append("Why, in the mini-world: every clinician pair — the ones the selector trains on and the held-out ones its agreement is "
+                     "measured on — sets a correct answer against the same answer with a wrong fact (`oracle_pairs`); no pair contrasts a vague "
+                     "answer or a conversation cut short, which only the model judge's scores penalise. Weighting the clinicians more sharpens "
+                     "the selector on wrong facts, which the held-out agreement measures, and blunts the judge's signal on the other kinds of flaw.")
+    return lines
+
 def render_vital(study_dir:Path|str, out:Path|str) -> dict:
     "The comparison table and weight-sweep figure of the BioMed-VITAL study in `study_dir`, written into `out`."
     from medvlm.vital import comparison_table
@@ -324,10 +362,12 @@ def render_vital(study_dir:Path|str, out:Path|str) -> dict:
             f"{summary['rounds']} rounds; random and selected arms keep {summary['fraction']:.0%} of the generated data.")
     written = {'vital': write_table(table, out, 'biomed_vital', 'BioMed-VITAL: all vs random vs selected', vital_sources(study_dir),
                                     note, relative_to=out.parent)[1]}
-    selection = pd.DataFrame(summary['selection']).T.rename_axis('w')
+    selection = selection_table(summary)
     if not selection.empty:
-        written['selection'] = write_table(selection, out, 'biomed_vital_selection', 'BioMed-VITAL: selector agreement with held-out clinician pairs',
-                                           [study_dir/'summary.json'], relative_to=out.parent)[1]
+        written['selection'] = write_table(selection, out, 'biomed_vital_selection', 'BioMed-VITAL: what each selection keeps',
+                                           [study_dir/'summary.json'], 'Agreement with held-out clinician pairs, and the share (%) of each '
+                                           'training set holding each kind of flaw the writer injected (a conversation can hold several).',
+                                           relative_to=out.parent, after=selection_prose(summary))[1]
     sweep = weight_sweep(summary)
     if sweep.w.nunique() > 1: written['sweep_figure'] = save_figure(sweep_figure(sweep), out/'biomed_vital_sweep.png')
     return written

@@ -22,11 +22,12 @@ from .train import latest_checkpoint
 from .vital_tune import EvalConfig, InstructConfig, conversation_examples, evaluate_model, load_tuned, tune_model, vqa_test_items
 
 # %% auto #0
-__all__ = ['VITAL_PRESETS', 'VITAL_SETS', 'VitalPreset', 'get_vital_preset', 'select_config', 'weight_name', 'arm_names',
-           'study_folder', 'Study', 'open_study', 'partition_figures', 'chat_question_set', 'generate_stage',
-           'preference_files', 'conversations_path', 'select_stage', 'training_set', 'training_source', 'flawed_share',
-           'chat_judge', 'study_questions', 'check_question_images', 'run_arm', 'arm_row', 'versus_all', 'summarize',
-           'comparison_table', 'comparison_records', 'make_study', 'run_vital']
+__all__ = ['VITAL_PRESETS', 'VITAL_SETS', 'FLAW_KINDS', 'VitalPreset', 'get_vital_preset', 'select_config', 'weight_name',
+           'arm_names', 'study_folder', 'Study', 'open_study', 'partition_figures', 'chat_question_set',
+           'generate_stage', 'preference_files', 'conversations_path', 'select_stage', 'training_set',
+           'training_source', 'flaw_counts', 'flawed_share', 'chat_judge', 'study_questions', 'check_question_images',
+           'run_arm', 'arm_row', 'versus_all', 'kept_flaws', 'summarize', 'comparison_table', 'comparison_records',
+           'make_study', 'run_vital']
 
 # %% ../nbs/37_vital.ipynb #e1732c5a
 @dataclass
@@ -222,6 +223,16 @@ def training_source(study:Study, arm:str) -> Path:
     if arm.startswith('selected-'): return study.out/'select'/arm.removeprefix('selected-')/f'top_{round(study.preset.fraction * 100)}.json'
     return conversations_path(study)
 
+FLAW_KINDS = ('wrong_fact', 'vague', 'few_rounds')
+
+def flaw_counts(conversations:list) -> dict|None:
+    "{'n', 'flawed', and per kind of injected error: conversations holding one} (None when the writer records none)."
+    injected = [c.extra.get('generation', {}).get('injected') for c in conversations]
+    if not conversations or any(i is None for i in injected): return None
+    kinds = [set(i) for i in injected]             # the kinds, as the writer records them
+    return {'n': len(conversations), 'flawed': sum(bool(i) for i in injected),
+            **{kind: sum(kind in k for k in kinds) for kind in FLAW_KINDS}}
+
 def flawed_share(conversations:list) -> float|None:
     "Share of `conversations` the offline writer put an error in (None when the writer records none)."
     injected = [c.extra.get('generation', {}).get('injected') for c in conversations]
@@ -297,6 +308,13 @@ def versus_all(study:Study, arm:str, questions:list) -> dict|None:
     asked = [q for q in questions if str(q['question_id']) in {str(a['question_id']) for a in mine}]
     return win_rate(judge_verdicts(asked, mine, theirs, chat_judge(study, questions), study.out/'compare'/arm))
 
+def kept_flaws(study:Study) -> dict:
+    "{'all', 'random', 'w<w>'...: `flaw_counts` of what each arm trains on} — which kinds of flaw each selection lets through."
+    if not (study.out/'generate'/'conversations.json').is_file(): return {}
+    sets = {'all': 'all', 'random': 'random', **{weight_name(w): f'selected-{weight_name(w)}' for w in study.preset.weights
+                                                 if (study.out/'select'/weight_name(w)).is_dir()}}
+    return {name: flaw_counts(training_set(study, arm)) for name, arm in sets.items()}
+
 def summarize(study:Study) -> dict:
     "Every finished arm's results and the selector's agreement, in `summary.json` and `comparison.csv`."
     questions = read_chat_questions(study.out/'chat_questions.jsonl') if (study.out/'chat_questions.jsonl').is_file() else []
@@ -305,7 +323,8 @@ def summarize(study:Study) -> dict:
     selection = {weight_name(w): read_json(p)['held_out'] for w in study.preset.weights
                  if (p := study.out/'select'/weight_name(w)/'metrics.json').is_file()}
     summary = {'study': study.identity(), 'fraction': study.preset.fraction, 'rounds': study.preset.rounds,
-               'selection': selection, 'arms': rows, 'missing': [a for a in arm_names(study.preset) if a not in arms]}
+               'selection': selection, 'kept': kept_flaws(study), 'arms': rows,
+               'missing': [a for a in arm_names(study.preset) if a not in arms]}
     write_json_atomic(study.out/'summary.json', summary)
     import pandas as pd
     pd.DataFrame.from_dict(comparison_records(summary), orient='index').rename_axis('arm').to_csv(study.out/'comparison.csv')
