@@ -4,13 +4,14 @@
 
 # %% ../nbs/15_generic_tasks.ipynb #a0da0f73
 from __future__ import annotations
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from .records import IMAGE_TOKEN, MCQItem, Turn
 from .benchmarks import attribute_name, letters_for, mcq_prompt, parse_answer_letter
-from .synth_generic import GENERIC_VALUES, DESCRIBE_INSTRUCTIONS, describe_generic, yesno_question, generic_open
+from .synth_generic import GENERIC_VALUES, DESCRIBE_INSTRUCTIONS, describe_generic, yesno_question, generic_yesno, generic_open
 
 # %% auto #0
 __all__ = ['ONSETS', 'VOWELS', 'CODAS', 'TRAIN_WORDS_SEED', 'NOVEL_WORDS_SEED', 'CORE_WORDS_SEED', 'TASKS', 'SKILLS',
@@ -25,9 +26,9 @@ VOWELS = ['a', 'e', 'i', 'o', 'u', 'ai', 'ou', 'ee', 'oo', 'ei']
 CODAS = ['', '', '', 'n', 'm', 'k', 'x', 'l', 'sh', 'rt', 'nd', 'st']
 TRAIN_WORDS_SEED, NOVEL_WORDS_SEED, CORE_WORDS_SEED = 1001, 2002, 3003
 
-def made_up_word(rng:np.random.Generator) -> str:
-    "One or two syllables, sometimes a closing consonant: 'blik', 'zaidroush', ..."
-    syllables = int(rng.integers(1, 3))
+def made_up_word(rng:np.random.Generator, syllables:int|None=None) -> str:
+    "`syllables` (one or two at random when None), sometimes a closing consonant: 'blik', 'zaidroush', ..."
+    syllables = syllables or int(rng.integers(1, 3))
     return ''.join(ONSETS[rng.integers(len(ONSETS))] + VOWELS[rng.integers(len(VOWELS))] for _ in range(syllables)) \
         + CODAS[rng.integers(len(CODAS))]
 
@@ -102,10 +103,8 @@ def task_mcq(rng, attributes, keys, n_max=5, **_):
 
 def task_yesno(rng, attributes, keys, **_):
     "'Is the object red?' → 'Yes' or 'No', each half of the time."
-    key = _asked(rng, attributes, keys)
-    truth, others = attributes[key], [v for v in GENERIC_VALUES[key] if v != attributes[key]]
-    value = truth if rng.random() < 0.5 else others[rng.integers(len(others))]
-    return True, [human(yesno_question(attributes, key, value)), Turn('gpt', 'Yes' if value == truth else 'No')]
+    question, answer = generic_yesno(attributes, _asked(rng, attributes, keys), rng)
+    return True, [human(question), Turn('gpt', answer.capitalize())]
 
 def task_open(rng, attributes, keys, **_):
     "'What colour is the object?' → 'red'."

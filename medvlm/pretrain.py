@@ -14,7 +14,7 @@ from transformers import AutoProcessor, LlavaForConditionalGeneration
 
 from .records import load_image, write_json_atomic, read_json
 from .synth_generic import GENERIC_VALUES
-from .generic_tasks import TASKS, SKILLS, core_words, train_words, skill_items, score_item
+from .generic_tasks import TASKS, core_words, train_words, skill_items, score_item
 from .tiny_base import TinyBaseSpec, build_tiny_base, save_base
 from .collate import ChatCollator, ChatExample, generate_answers
 from .train import TrainConfig, Callback, train
@@ -50,7 +50,8 @@ PRETRAIN_PRESETS = {
     'test': PretrainPreset('test', steps=12, batch_size=8, spec={'text_layers': 2, 'vision_layers': 1},
                            vision_epochs=1, checkpoint_every=4, curve_every=6, curve_items=4),
     'small': PretrainPreset('small', steps=1200, spec={'vocab_size': 1536}, curve_every=200),
-    'base': PretrainPreset('base', steps=12000, spec={'vocab_size': 1536}, curve_every=1000),
+    'base': PretrainPreset('base', steps=12000, lr=1e-3, ramp=0.0, warm_mix={'copy': 0.5, 'lookup': 0.5},
+                           spec={'vocab_size': 1536, 'tie_embeddings': False}, curve_every=1000),
 }
 
 def get_pretrain_preset(name:str) -> PretrainPreset:

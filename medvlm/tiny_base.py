@@ -63,6 +63,7 @@ class TinyBaseSpec:
     text_intermediate: int = 512
     vocab_size: int = 512     # upper bound for the BPE; the model uses the tokenizer's real size
     max_positions: int = 512
+    tie_embeddings: bool = True   # output head = input embeddings (untied, the option lookup forms: 24_pretrain)
 
     def image_tokens(self) -> int: return (self.image_size // self.patch_size) ** 2 + 1   # patches + class token
 
@@ -76,9 +77,10 @@ def tiny_config(spec:TinyBaseSpec, tokenizer:PreTrainedTokenizerFast) -> LlavaCo
                        num_hidden_layers=spec.text_layers, num_attention_heads=spec.text_heads,
                        num_key_value_heads=spec.text_heads, max_position_embeddings=spec.max_positions,
                        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                       pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True)
+                       pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=spec.tie_embeddings)
     return LlavaConfig(vision_config=vision, text_config=text, image_token_id=tokenizer.convert_tokens_to_ids(IMAGE_TOKEN),
-                       vision_feature_select_strategy='full', vision_feature_layer=-1, projector_hidden_act='gelu')
+                       vision_feature_select_strategy='full', vision_feature_layer=-1, projector_hidden_act='gelu',
+                       tie_word_embeddings=spec.tie_embeddings)
 
 def tiny_processor(spec:TinyBaseSpec, tokenizer:PreTrainedTokenizerFast) -> LlavaProcessor:
     "Image processor at the world's resolution + `tokenizer` + the chat template."
