@@ -21,6 +21,8 @@ The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
     V  {"lr":1e-3,"phases":[[5000,{"copy":0.5,"lookup_phr":0.5}]]}
     N  {"lr":1e-3,"bare":1,"phases":[[4000,{"copy":0.5,"lookup_bare":0.5}]]}
     U  {"lr":1e-3,"untied":1,"phases":[[4000,{"copy":0.5,"lookup":0.5}]]}    <- the lookup forms (untied embeddings)
+    M  {"lr":1e-3,"untied":1,"pool":"train","novel":1,"every":1000,"phases":[[5000,{"copy":0.5,"lookup":0.5}]]}
+       (multi-token words, tested on novel ones: copy 1.00 by 3,000; lookup at chance at 1,000-5,000)
 """
 import sys, json, time, numpy as np, torch
 from medvlm.generic_tasks import task_copy, task_lookup, task_stated, core_words, train_words, novel_words, mcq_turns
