@@ -370,6 +370,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'medvlm.pretrain._draw': ('pretrain.html#_draw', 'medvlm/pretrain.py'),
                                  'medvlm.pretrain._stage1': ('pretrain.html#_stage1', 'medvlm/pretrain.py'),
                                  'medvlm.pretrain.answer_items': ('pretrain.html#answer_items', 'medvlm/pretrain.py'),
+                                 'medvlm.pretrain.check_work': ('pretrain.html#check_work', 'medvlm/pretrain.py'),
                                  'medvlm.pretrain.code_digest': ('pretrain.html#code_digest', 'medvlm/pretrain.py'),
                                  'medvlm.pretrain.data_fingerprint': ('pretrain.html#data_fingerprint', 'medvlm/pretrain.py'),
                                  'medvlm.pretrain.generic_split': ('pretrain.html#generic_split', 'medvlm/pretrain.py'),

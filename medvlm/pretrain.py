@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from transformers import AutoProcessor, LlavaForConditionalGeneration
 
-from .records import load_image, write_json_atomic, read_json
+from .records import load_image, write_json_atomic, read_json, read_state
 from .synth_generic import GENERIC_VALUES
 from .generic_tasks import TASKS, core_words, train_words, skill_items, score_item
 from .tiny_base import TinyBaseSpec, build_tiny_base, save_base
@@ -23,7 +23,7 @@ from .vqa_loaders import load_llava
 # %% auto #0
 __all__ = ['PRETRAIN_PRESETS', 'RECIPE_MODULES', 'PretrainPreset', 'get_pretrain_preset', 'ImageCache', 'generic_split', 'scenes',
            'SkillStream', 'tokenizer_texts', 'pretrain_vision', 'scene_labels', 'answer_items', 'skill_scores',
-           'SkillCurve', 'code_digest', 'recipe_hash', 'data_fingerprint', 'pretrain']
+           'SkillCurve', 'code_digest', 'recipe_hash', 'data_fingerprint', 'check_work', 'pretrain']
 
 # %% ../nbs/24_pretrain.ipynb #d7429fb6
 @dataclass
@@ -214,6 +214,15 @@ def _stage1(work:Path, stream:SkillStream, preset:PretrainPreset, seed:int) -> t
     for p in model.model.vision_tower.parameters(): p.requires_grad_(False)    # frozen, as LLaVA freezes CLIP
     return model, AutoProcessor.from_pretrained(folder), read_json(folder/'vision.json')
 
+def check_work(work:Path, wanted:dict) -> None:
+    "Refuse to resume a work folder that an interrupted run of another recipe, seed or world left behind."
+    if not (work/'wanted.json').is_file(): return
+    held = read_state(work/'wanted.json', f'remove {work} and run again')
+    if held != wanted:
+        changed = ', '.join(k for k in wanted if held.get(k) != wanted[k]) or 'its keys'
+        raise FileExistsError(f"{work}: an interrupted pretraining with another {changed} is here; "
+                              f"rerun with --force to start over (or remove the folder)")
+
 def pretrain(out:Path|str, data_root:Path|str, preset:str='test', seed:int=0, force:bool=False, progress:bool=True,
              callbacks:list=()) -> dict:
     "Pretrain the tiny base on the generic world at `data_root` into `out` (reused if already there; resumed if interrupted)."
@@ -226,6 +235,7 @@ def pretrain(out:Path|str, data_root:Path|str, preset:str='test', seed:int=0, fo
         done = read_json(report)
         if {k: done.get(k) for k in wanted} == wanted: return done
     if force: shutil.rmtree(work, ignore_errors=True)
+    check_work(work, wanted)
     work.mkdir(parents=True, exist_ok=True)
     write_json_atomic(work/'wanted.json', wanted)
     images = ImageCache(data_root)
