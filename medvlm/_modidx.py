@@ -105,6 +105,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'medvlm.collate.ChatCollator.__init__': ('collate.html#chatcollator.__init__', 'medvlm/collate.py'),
                                 'medvlm.collate.ChatExample': ('collate.html#chatexample', 'medvlm/collate.py'),
                                 'medvlm.collate._image_token_id': ('collate.html#_image_token_id', 'medvlm/collate.py'),
+                                'medvlm.collate.adds_bos': ('collate.html#adds_bos', 'medvlm/collate.py'),
                                 'medvlm.collate.answer_spans': ('collate.html#answer_spans', 'medvlm/collate.py'),
                                 'medvlm.collate.chat_messages': ('collate.html#chat_messages', 'medvlm/collate.py'),
                                 'medvlm.collate.expand_labels': ('collate.html#expand_labels', 'medvlm/collate.py'),

@@ -12,8 +12,8 @@ from PIL import Image
 from .records import IMAGE_TOKEN, Turn
 
 # %% auto #0
-__all__ = ['ROLES', 'chat_messages', 'render', 'answer_spans', 'token_labels', 'expand_labels', 'ChatExample', 'ChatCollator',
-           'prompt_inputs', 'generate_answers']
+__all__ = ['ROLES', 'chat_messages', 'render', 'answer_spans', 'adds_bos', 'token_labels', 'expand_labels', 'ChatExample',
+           'ChatCollator', 'prompt_inputs', 'generate_answers']
 
 # %% ../nbs/22_collate.ipynb #004e2654
 ROLES = {'human': 'user', 'gpt': 'assistant'}
@@ -46,26 +46,25 @@ def answer_spans(processor, messages:list) -> tuple:
     return full, spans
 
 # %% ../nbs/22_collate.ipynb #eff1437b
-def token_labels(tokenizer, text:str, spans:list) -> tuple:
+def adds_bos(tokenizer, texts:list) -> bool:
+    "Should tokenizing `texts` add special tokens? Not when the chat template already wrote the BOS (Llama 3, Gemma 3), as transformers' `apply_chat_template` decides."
+    bos = tokenizer.bos_token
+    return not (bos is not None and all(text.startswith(bos) for text in texts))
+
+def token_labels(tokenizer, text:str, spans:list, add_special_tokens:bool=True) -> tuple:
     "(for each token of `text`: does it start inside one of `spans`?, the token ids)."
-    encoding = tokenizer(text, return_offsets_mapping=True)
+    encoding = tokenizer(text, return_offsets_mapping=True, add_special_tokens=add_special_tokens)
     return [any(a <= start < b for a, b in spans) and end > start for start, end in encoding['offset_mapping']], encoding['input_ids']
 
 def expand_labels(unexpanded:list, is_answer:list, expanded:list, image_token_id:int) -> list:
-    "Carry `is_answer` from the unexpanded ids to the expanded ids (each image token → a run of them)."
-    out, at = [], 0
-    for token, answer in zip(unexpanded, is_answer):
-        if token == image_token_id:
-            run = 0
-            while at < len(expanded) and expanded[at] == image_token_id: at, run = at + 1, run + 1
-            if run == 0: break
-            out += [False] * run
-        else:
-            if at >= len(expanded) or expanded[at] != token: break
-            out.append(answer); at += 1
-    if at != len(expanded) or len(out) != len(expanded):
-        raise ValueError("the processor's token ids do not match the tokenizer's with images expanded; cannot place labels")
-    return out
+    """Carry `is_answer` from the unexpanded ids to the processor's ids, whatever the processor made of the image (a run of
+    image tokens, tiles with row and column markers, framing tokens): answers follow the image, so the ids after the last
+    image token must be the processor's last ids; they keep their labels, everything before is masked."""
+    last = max((i for i, token in enumerate(unexpanded) if token == image_token_id), default=-1)
+    tail = len(unexpanded) - last - 1
+    if any(is_answer[:last + 1]) or tail > len(expanded) or expanded[len(expanded) - tail:] != unexpanded[last + 1:]:
+        raise ValueError("the processor's token ids after the image do not match the tokenizer's; cannot place labels")
+    return [False] * (len(expanded) - tail) + list(is_answer[last + 1:])
 
 # %% ../nbs/22_collate.ipynb #e71beac7
 @dataclass
@@ -84,13 +83,13 @@ class ChatCollator:
     def __init__(self, processor): self.processor, self.image_token_id = processor, _image_token_id(processor)
 
     def __call__(self, examples:list) -> dict:
-        texts, answer_masks = [], []
-        for example in examples:
-            text, spans = answer_spans(self.processor, chat_messages(example.turns, example.image is not None))
-            texts.append(text); answer_masks.append(token_labels(self.processor.tokenizer, text, spans))
-        images = [e.image for e in examples if e.image is not None] or None
+        rendered = [answer_spans(self.processor, chat_messages(e.turns, e.image is not None)) for e in examples]
+        texts = [text for text, _ in rendered]
+        special = adds_bos(self.processor.tokenizer, texts)
+        answer_masks = [token_labels(self.processor.tokenizer, text, spans, special) for text, spans in rendered]
+        images = [[e.image] for e in examples if e.image is not None] or None      # one list a sample (Mllama, Gemma 3 need it)
         self.processor.tokenizer.padding_side = 'right'
-        batch = self.processor(images=images, text=texts, padding=True, return_tensors='pt')
+        batch = self.processor(images=images, text=texts, padding=True, return_tensors='pt', add_special_tokens=special)
         labels = torch.full_like(batch['input_ids'], -100)
         for row, (is_answer, unexpanded) in enumerate(answer_masks):
             length = int(batch['attention_mask'][row].sum())
@@ -105,8 +104,8 @@ def prompt_inputs(processor, images:list, questions:list) -> dict:
     "Left-padded model inputs asking each question about its image."
     texts = [render(processor, chat_messages([Turn('human', q)], image is not None), True) for image, q in zip(images, questions)]
     processor.tokenizer.padding_side = 'left'
-    kept = [image for image in images if image is not None] or None
-    return dict(processor(images=kept, text=texts, padding=True, return_tensors='pt'))
+    kept = [[image] for image in images if image is not None] or None          # one list a sample
+    return dict(processor(images=kept, text=texts, padding=True, return_tensors='pt', add_special_tokens=adds_bos(processor.tokenizer, texts)))
 
 @torch.no_grad()
 def generate_answers(model, processor, images:list, questions:list, max_new_tokens:int=32, batch_size:int=16) -> list:
