@@ -430,6 +430,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'medvlm.report.paired_prose': ('report.html#paired_prose', 'medvlm/report.py'),
                                'medvlm.report.paired_table': ('report.html#paired_table', 'medvlm/report.py'),
                                'medvlm.report.papers_order': ('report.html#papers_order', 'medvlm/report.py'),
+                               'medvlm.report.parse_sentence': ('report.html#parse_sentence', 'medvlm/report.py'),
+                               'medvlm.report.parse_table': ('report.html#parse_table', 'medvlm/report.py'),
                                'medvlm.report.readme_results': ('report.html#readme_results', 'medvlm/report.py'),
                                'medvlm.report.reference_segments': ('report.html#reference_segments', 'medvlm/report.py'),
                                'medvlm.report.render_instruction_free': ('report.html#render_instruction_free', 'medvlm/report.py'),

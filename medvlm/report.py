@@ -19,13 +19,13 @@ from .benchmarks import MCQ_BENCHMARKS
 # %% auto #0
 __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'PAIRED_REFERENCES', 'FLAW_NAMES', 'run_letter_references',
            'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary', 'papers_order', 'method_order',
-           'benchmark_order', 'method_table', 'run_outcomes', 'paired_differences', 'verdict_of', 'paired_table',
-           'paired_prose', 'claim_sentences', 'study_differences', 'attribute_runs', 'attribute_table', 'shown',
-           'sources_note', 'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap',
-           'training_curves', 'curves_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
-           'weight_sweep', 'sweep_figure', 'selection_table', 'selection_prose', 'render_vital', 'vital_compact',
-           'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration',
-           'batch_lines', 'render_report']
+           'benchmark_order', 'parse_table', 'parse_sentence', 'method_table', 'run_outcomes', 'paired_differences',
+           'verdict_of', 'paired_table', 'paired_prose', 'claim_sentences', 'study_differences', 'attribute_runs',
+           'attribute_table', 'shown', 'sources_note', 'write_table', 'reference_segments', 'accuracy_figure',
+           'attribute_heatmap', 'training_curves', 'curves_figure', 'save_figure', 'render_instruction_free',
+           'vital_sources', 'weight_sweep', 'sweep_figure', 'selection_table', 'selection_prose', 'render_vital',
+           'vital_compact', 'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots',
+           'run_configuration', 'batch_lines', 'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
@@ -87,6 +87,20 @@ def papers_order(values, known) -> list:
 
 def method_order(methods) -> list: return papers_order(methods, [*METHODS, *LETTER_REFERENCES.values()])
 def benchmark_order(benchmarks) -> list: return papers_order(benchmarks, MCQ_BENCHMARKS)
+
+def parse_table(runs:pd.DataFrame) -> pd.DataFrame:
+    "Methods × benchmarks: the share of answers the paper's parser read a letter from, seeds pooled (unparseable counts wrong)."
+    pooled = runs.groupby(['method', 'benchmark'])[['unparseable', 'n']].sum()
+    table = (1 - pooled.unparseable / pooled.n).round(3).unstack('benchmark')
+    return table.reindex(index=method_order(table.index), columns=benchmark_order(table.columns))
+
+def parse_sentence(runs:pd.DataFrame, below:float=0.99) -> str:
+    "Which (method, benchmark) cells parse fewer than `below` of their answers, or that all parse."
+    low = parse_table(runs).stack()
+    low = low[low < below]
+    if low.empty: return f"Every method parses at least {below:.0%} of its answers on every benchmark."
+    return (f"Parse rate below {below:.0%} (those answers count wrong): " +
+            ', '.join(f"{m} on {b} {v:.3f}" for (m, b), v in low.items()) + '.')
 
 def method_table(summary:pd.DataFrame) -> pd.DataFrame:
     "Methods × benchmarks, cells 'mean ± half-width' (a † marks a single seed's bootstrap interval); references last."
@@ -270,7 +284,9 @@ def render_instruction_free(runs_dir:Path|str, out:Path|str) -> dict:
     written = {}
     written['instruction_free'] = write_table(method_table(method_summary(runs)), out, 'instruction_free',
         'Instruction-free tuning: MCQ accuracy', runs.source, relative_to=relative,
-        note='Mean over seeds ± half-width of the 95 % t-interval over seeds († one seed: the run\'s bootstrap interval).')[1]
+        note='Mean over seeds ± half-width of the 95 % t-interval over seeds († one seed: the run\'s bootstrap interval).',
+        after=["Parse rate: the share of answers with a letter after \"The correct answer is\" (seeds pooled).",
+               parse_table(runs).to_markdown(), parse_sentence(runs)])[1]
     write_table(method_summary(runs).set_index(['method', 'benchmark']), out, 'instruction_free_numbers',
                 'Instruction-free tuning: numbers', runs.source, relative_to=relative)
     differences = study_differences(runs)
@@ -390,7 +406,7 @@ def results_markdown(instruction_free_dir:Path|str|None=None, vital_dir:Path|str
         parts += ['### Instruction-free tuning: MCQ accuracy', '',
                   f"Mean over seeds {', '.join(str(s) for s in sorted(set(runs.seed)))} ± half-width of the 95 % t-interval; "
                   f"preset {', '.join(sorted(set(runs.preset)))}. Per attribute: [{link}/instruction_free_attributes.md]({link}/instruction_free_attributes.md).", '',
-                  method_table(method_summary(runs)).to_markdown(), '']
+                  method_table(method_summary(runs)).to_markdown(), '', parse_sentence(runs), '']
         differences = study_differences(runs)
         if not differences.empty:
             parts += [f"Paired on the same questions (the 95 % interval of each difference: [{link}/instruction_free_paired.md]({link}/instruction_free_paired.md)):", '',
