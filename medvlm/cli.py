@@ -206,7 +206,8 @@ def _vital_study(args, settings):
     if args.adapter: preset = replace(preset, tune=replace(preset.tune, adapter=args.adapter))
     if args.rounds: preset = replace(preset, rounds=args.rounds)
     roots = {name: (args.data_root/name if args.data_root else settings.data_root(name)) for name in VITAL_SETS}
-    study = args.out or study_folder(settings.runs_dir, args.preset)
+    seed = settings.seed if args.seed is None else args.seed
+    study = args.out or study_folder(settings.runs_dir, args.preset, seed)     # runs/vital, runs/vital-seed1, ...
     backend = None
     if settings.generate.get('backend', 'offline') != 'offline':
         from medvlm.generate_backends import backend_from_settings
@@ -218,7 +219,7 @@ def _vital_study(args, settings):
     options = dict(device=args.device or settings.device, backend=backend, encoders=encoders, progress=True,
                    demonstrations=args.demonstrations, clinician_pairs=args.clinician, held_out_pairs=args.held_out,
                    model_scores=args.model_scores, questions=args.questions)
-    return make_study(study, preset, roots, args.model or settings.model, settings.seed if args.seed is None else args.seed, **options)
+    return make_study(study, preset, roots, args.model or settings.model, seed, **options)
 
 def vital_command(args) -> int:
     from medvlm import vital

@@ -23,9 +23,10 @@ __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'PAIRED_REFERENCES', 'FLAW_NAMES'
            'verdict_of', 'paired_table', 'paired_prose', 'claim_sentences', 'study_differences', 'attribute_runs',
            'attribute_table', 'shown', 'sources_note', 'write_table', 'reference_segments', 'accuracy_figure',
            'attribute_heatmap', 'training_curves', 'curves_figure', 'save_figure', 'render_instruction_free',
-           'vital_sources', 'weight_sweep', 'sweep_figure', 'selection_table', 'selection_prose', 'render_vital',
-           'vital_compact', 'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots',
-           'run_configuration', 'batch_lines', 'render_report']
+           'vital_sources', 'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection',
+           'selection_table', 'selection_prose', 'vital_differences', 'vital_prose', 'render_vital', 'vital_compact',
+           'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration',
+           'batch_lines', 'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
@@ -308,26 +309,57 @@ def render_instruction_free(runs_dir:Path|str, out:Path|str) -> dict:
 def vital_sources(study_dir:Path) -> list:
     return [study_dir/'summary.json', *sorted(study_dir.glob('arms/*/metrics.json'))]
 
-def weight_sweep(summary:dict) -> pd.DataFrame:
-    "w, set, metric, value for every selected arm (closed accuracy per VQA set in llava-med mode, chat relative score)."
+def vital_summaries(study_dir:Path|str) -> list:
+    "The `summary.json` of the study in `study_dir` and of its other seeds (`<study_dir>-seed<k>`), seed 0 first."
+    from medvlm.vital import seed_studies
+    return [read_json(d/'summary.json') for d in seed_studies(study_dir)]
+
+def seed_table(tables:list) -> pd.DataFrame:
+    "Cell by cell over same-shaped tables (one per seed): 'mean ± half-width of the 95 % t-interval' ('mean' for one seed)."
+    stacked = pd.concat(tables, keys=range(len(tables))).apply(pd.to_numeric, errors='coerce')
+    grouped = stacked.groupby(level=1, sort=False)
+    mean = grouped.mean()
+    half = grouped.agg(lambda v: seed_interval(v.dropna())[1] if v.notna().sum() > 1 else float('nan'))
+    number = lambda m: f"{m:.0f}" if float(m).is_integer() else f"{m:.3f}"
+    cell = lambda m, h: '—' if pd.isna(m) else number(m) if pd.isna(h) or h == 0 else f"{m:.3f} ± {h:.3f}"
+    return pd.DataFrame([[cell(m, h) for m, h in zip(mean.loc[i], half.loc[i])] for i in mean.index],
+                        index=mean.index, columns=mean.columns).rename_axis(tables[0].index.name)
+
+def weight_sweep(summaries) -> pd.DataFrame:
+    "w, metric, value, seed for every selected arm of every seed (closed accuracy per VQA set in llava-med mode, chat relative score)."
     rows = []
-    for arm, r in summary['arms'].items():
-        if not arm.startswith('selected-w'): continue
-        w = float(arm.removeprefix('selected-w'))
-        rows += [{'w': w, 'metric': f'{name} closed', 'value': modes['llava-med']['closed_accuracy']} for name, modes in r['vqa'].items()]
-        rows.append({'w': w, 'metric': 'chat relative / 100', 'value': r['chat']['relative_score'] / 100})
-    return pd.DataFrame(rows, columns=['w', 'metric', 'value'])
+    for summary in ([summaries] if isinstance(summaries, dict) else summaries):
+        seed = summary['study']['seed']
+        for arm, r in summary['arms'].items():
+            if not arm.startswith('selected-w'): continue
+            w = float(arm.removeprefix('selected-w'))
+            rows += [{'w': w, 'metric': f'{name} closed', 'value': modes['llava-med']['closed_accuracy'], 'seed': seed} for name, modes in r['vqa'].items()]
+            rows.append({'w': w, 'metric': 'chat relative / 100', 'value': r['chat']['relative_score'] / 100, 'seed': seed})
+    return pd.DataFrame(rows, columns=['w', 'metric', 'value', 'seed'])
 
 def sweep_figure(sweep:pd.DataFrame):
     import matplotlib.pyplot as plt, seaborn as sns
     figure, axis = plt.subplots(figsize=(4.6, 3.2))
-    sns.lineplot(sweep, x='w', y='value', hue='metric', marker='o', errorbar=None, ax=axis)
+    seeds = sweep.seed.nunique() if 'seed' in sweep else 1
+    sns.lineplot(sweep, x='w', y='value', hue='metric', marker='o', errorbar=seed_bounds if seeds > 1 else None, ax=axis)
     weights = sorted(sweep.w.unique())
     axis.set(xscale='log', xlabel='clinician weight w (log scale)', ylabel='score', ylim=(0, 1.02))
     axis.set_xticks(weights, [f"{w:g}" for w in weights]); axis.minorticks_off()          # only the weights that were run
     axis.legend(fontsize=7)
+    axis.set_title(f"mean of {seeds} seed{'s' * (seeds > 1)}" + (', 95 % t-interval' if seeds > 1 else ''), fontsize=8)
     figure.tight_layout()
     return figure
+
+def pooled_selection(summaries:list) -> dict:
+    "The selection part of one summary for all seeds: flaw counts summed, held-out agreement and AUC averaged, pairs summed."
+    kept, held = {}, {}
+    for summary in summaries:
+        for name, counts in (summary.get('kept') or {}).items():
+            if counts: kept[name] = {k: kept.get(name, {}).get(k, 0) + v for k, v in counts.items()}
+        for w, h in (summary.get('selection') or {}).items(): held.setdefault(w, []).append(h)
+    selection = {w: {**{k: float(np.mean([h[k] for h in hs])) for k in ('agreement', 'auc') if all(k in h for h in hs)},
+                     'pairs': sum(h.get('pairs', 0) for h in hs)} for w, hs in held.items()}
+    return {'study': summaries[0]['study'], 'kept': kept, 'selection': selection}
 
 FLAW_NAMES = {'wrong_fact': 'a wrong fact', 'vague': 'a vague answer', 'few_rounds': 'too few rounds'}
 
@@ -365,38 +397,73 @@ def selection_prose(summary:dict) -> list:
                      "the selector on wrong facts, which the held-out agreement measures, and blunts the judge's signal on the other kinds of flaw.")
     return lines
 
+def vital_differences(summaries:list, reference:str) -> pd.DataFrame:
+    "Every arm minus `reference`, seed by seed (same seed: same data and questions): closed accuracy per VQA set (llava-med) and chat score / 100."
+    rows = []
+    for summary in summaries:
+        arms = summary['arms']
+        if reference not in arms: continue
+        def scores(r): return {**{f"{name} closed": m['llava-med']['closed_accuracy'] for name, m in r['vqa'].items()},
+                               'chat / 100': (r['chat']['relative_score'] or 0) / 100}
+        base = scores(arms[reference])
+        rows += [{'arm': arm, 'metric': k, 'seed': summary['study']['seed'], 'difference': v - base[k]}
+                 for arm, r in arms.items() if arm != reference for k, v in scores(r).items()]
+    return pd.DataFrame(rows, columns=['arm', 'metric', 'seed', 'difference'])
+
+def vital_prose(summaries:list) -> list:
+    "Sentences: each selected arm and the oracle against `random` and `all`, per metric — clearly better, worse, or not (95 % t-interval over seeds)."
+    lines = []
+    if len(summaries) < 2: return [f"One seed: no interval, so no comparison is called better or worse."]
+    for reference in ('random', 'all'):
+        differences = vital_differences(summaries, reference)
+        for arm, group in differences.groupby('arm', sort=False):
+            if not (arm.startswith('selected-') or arm == 'oracle'): continue
+            verdicts = {'better': [], 'worse': [], 'not clearly different': []}
+            for metric, g in group.groupby('metric', sort=False):
+                mean, half = seed_interval(g.groupby('seed').difference.mean())      # one value a seed; one seed: no interval
+                verdict = 'better' if mean - half > 0 else 'worse' if mean + half < 0 else 'not clearly different'
+                verdicts[verdict].append(f"{metric} {mean:+.3f} ± {half:.3f}")
+            lines.append(f"{arm} against {reference} ({len(set(group.seed))} seeds): " + '; '.join(
+                f"{v} on {', '.join(items)}" for v, items in verdicts.items() if items) + '.')
+    return lines
+
 def render_vital(study_dir:Path|str, out:Path|str) -> dict:
-    "The comparison table and weight-sweep figure of the BioMed-VITAL study in `study_dir`, written into `out`."
-    from medvlm.vital import comparison_table
+    "The comparison table, selection table and weight-sweep figure of the BioMed-VITAL study in `study_dir` (and its other seeds), written into `out`."
+    from medvlm.vital import comparison_table, seed_studies
     study_dir, out = Path(study_dir), Path(out)
     if not (study_dir/'summary.json').is_file(): raise FileNotFoundError(f"{study_dir}: no BioMed-VITAL summary.json; run `medvlm vital`")
-    summary = read_json(study_dir/'summary.json')
-    table = comparison_table(summary)
+    summaries = vital_summaries(study_dir)
+    summary, seeds = summaries[0], [s['study']['seed'] for s in summaries]
+    table = seed_table([comparison_table(s) for s in summaries])
     table.columns = [' '.join(c) if isinstance(c, tuple) else c for c in table.columns]
     study = summary['study']
-    note = (f"Preset `{study['preset']['name']}`, seed {study['seed']}, model `{shown(study['model'], out.parent)}`; selection scores "
-            f"{summary['rounds']} rounds; random and selected arms keep {summary['fraction']:.0%} of the generated data.")
-    written = {'vital': write_table(table, out, 'biomed_vital', 'BioMed-VITAL: all vs random vs selected', vital_sources(study_dir),
-                                    note, relative_to=out.parent)[1]}
+    note = (f"Preset `{study['preset']['name']}`, seeds {', '.join(map(str, seeds))} (mean ± half-width of the 95 % t-interval over seeds), "
+            f"model `{shown(study['model'], out.parent)}`; selection scores {summary['rounds']} rounds; random, oracle (error-free "
+            f"conversations only) and selected arms keep {summary['fraction']:.0%} of the generated data. VQA test items per arm: "
+            + ', '.join(f"{name} {m['llava-med']['n_open']} open + {m['llava-med']['n_closed']} closed" for name, m in next(iter(summary['arms'].values()))['vqa'].items()) + '.')
+    sources = [p for d in seed_studies(study_dir) for p in vital_sources(d)]
+    written = {'vital': write_table(table, out, 'biomed_vital', 'BioMed-VITAL: all vs random vs oracle vs selected', sources,
+                                    note, relative_to=out.parent, after=vital_prose(summaries))[1]}
+    summary = pooled_selection(summaries)
     selection = selection_table(summary)
     if not selection.empty:
         written['selection'] = write_table(selection, out, 'biomed_vital_selection', 'BioMed-VITAL: what each selection keeps',
                                            [study_dir/'summary.json'], 'Agreement with held-out clinician pairs, and the share (%) of each '
                                            'training set holding each kind of flaw the writer injected (a conversation can hold several).',
                                            relative_to=out.parent, after=selection_prose(summary))[1]
-    sweep = weight_sweep(summary)
+    sweep = weight_sweep(summaries)
     if sweep.w.nunique() > 1: written['sweep_figure'] = save_figure(sweep_figure(sweep), out/'biomed_vital_sweep.png')
     return written
 
 # %% ../nbs/40_report.ipynb #057138bd
-def vital_compact(summary:dict) -> pd.DataFrame:
-    "The BioMed-VITAL headline per arm — the study's comparison table without the strict mode and the win rate."
+def vital_compact(summaries) -> pd.DataFrame:
+    "The BioMed-VITAL headline per arm, mean ± 95 % half-width over seeds — the comparison table without the strict mode and the win rate."
     from medvlm.vital import comparison_table
-    table = comparison_table(summary)
-    keep = [c for c in table.columns if c[0] == 'train' or c[1].endswith('llava-med') or c == ('chat', 'relative')]
-    compact = table[keep]
+    tables = [comparison_table(s) for s in ([summaries] if isinstance(summaries, dict) else summaries)]
+    keep = [c for c in tables[0].columns if c[0] == 'train' or c[1].endswith('llava-med') or c == ('chat', 'relative')]
+    compact = seed_table([t[keep] for t in tables])
     compact.columns = [' '.join(c).replace(' llava-med', '').replace(' open', ' open recall') for c in keep]
-    return compact.round(3)
+    return compact
 
 def results_markdown(instruction_free_dir:Path|str|None=None, vital_dir:Path|str|None=None, link:str='reports') -> str:
     "The README's results section: the headline tables, computed from the run files; `link` is the report's folder."
@@ -412,11 +479,12 @@ def results_markdown(instruction_free_dir:Path|str|None=None, vital_dir:Path|str
             parts += [f"Paired on the same questions (the 95 % interval of each difference: [{link}/instruction_free_paired.md]({link}/instruction_free_paired.md)):", '',
                       *[f'- {s}' for s in paired_prose(differences)], '']
     if vital_dir is not None and (Path(vital_dir)/'summary.json').is_file():
-        summary = read_json(Path(vital_dir)/'summary.json')
-        parts += ['### BioMed-VITAL: all vs random vs selected', '',
-                  f"Preset {summary['study']['preset']['name']}, seed {summary['study']['seed']}; VQA in LLaVA-Med's metric mode "
-                  f"(both modes: [{link}/biomed_vital.md]({link}/biomed_vital.md)).", '',
-                  vital_compact(summary).to_markdown(), '']
+        summaries = vital_summaries(vital_dir)
+        parts += ['### BioMed-VITAL: all vs random vs oracle vs selected', '',
+                  f"Preset {summaries[0]['study']['preset']['name']}, seeds {', '.join(str(s['study']['seed']) for s in summaries)} "
+                  f"(mean ± half-width of the 95 % t-interval); VQA in LLaVA-Med's metric mode "
+                  f"(both modes and the selection: [{link}/biomed_vital.md]({link}/biomed_vital.md)).", '',
+                  vital_compact(summaries).to_markdown(), '', *[f'- {s}' for s in vital_prose(summaries)], '']
     return '\n'.join(parts)
 
 def readme_results(reports_dir:Path|str) -> str:
@@ -480,8 +548,9 @@ def render_report(out:Path|str, instruction_free_dir:Path|str|None=None, vital_d
         configuration += run_configuration(instruction_free_runs(instruction_free_dir), out.parent)
     if has(vital_dir, 'summary.json'):
         sections.append(('BioMed-VITAL', render_vital(vital_dir, out)))
-        study = read_json(Path(vital_dir)/'summary.json')['study']
-        configuration.append(f"- BioMed-VITAL study: preset `{study['preset']['name']}`, seed {study['seed']}, model `{shown(study['model'], out.parent)}`, "
+        studies = [s['study'] for s in vital_summaries(vital_dir)]
+        study = studies[0]
+        configuration.append(f"- BioMed-VITAL study: preset `{study['preset']['name']}`, seeds {', '.join(str(s['seed']) for s in studies)}, model `{shown(study['model'], out.parent)}`, "
                              f"data {data_roots(study['roots'].values(), out.parent)}, "
                              f"backend `{study['backend']['kind']}`")
     if not sections: raise FileNotFoundError(f"nothing to report: no instruction-free runs in {instruction_free_dir} and no study in {vital_dir}")

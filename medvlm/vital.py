@@ -23,7 +23,7 @@ from .vital_tune import EvalConfig, InstructConfig, conversation_examples, evalu
 
 # %% auto #0
 __all__ = ['VITAL_PRESETS', 'VITAL_SETS', 'FLAW_KINDS', 'VitalPreset', 'get_vital_preset', 'select_config', 'weight_name',
-           'arm_names', 'study_folder', 'Study', 'open_study', 'partition_figures', 'chat_question_set',
+           'arm_names', 'study_folder', 'seed_studies', 'Study', 'open_study', 'partition_figures', 'chat_question_set',
            'generate_stage', 'preference_files', 'conversations_path', 'select_stage', 'training_set',
            'training_source', 'flaw_counts', 'flawed_share', 'chat_judge', 'study_questions', 'check_question_images',
            'run_arm', 'arm_row', 'versus_all', 'kept_flaws', 'summarize', 'comparison_table', 'comparison_records',
@@ -46,9 +46,10 @@ class VitalPreset:
     tune: InstructConfig = field(default_factory=InstructConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     base_arm: bool = True            # also evaluate the untuned base
+    oracle_arm: bool = True          # also tune on k % of the conversations the writer left error-free (the upper bound; mini-world only)
 
 VITAL_PRESETS = {
-    'paper': VitalPreset('paper', select_preset='paper'),
+    'paper': VitalPreset('paper', select_preset='paper', oracle_arm=False),   # an LLM writer records no errors
     'default': VitalPreset('default', corpus=150, weights=(1, 400), select={'model_pairs': 3000}, held_out_pairs=100,
                            tune=InstructConfig(adapter='full', epochs=3, lr=3e-3, batch_size=16, checkpoint_every=20),
                            eval=EvalConfig(max_vqa=100, vqa_tokens=24, chat_tokens=48)),
@@ -72,11 +73,19 @@ def weight_name(w:float) -> str: return f'w{w:g}'
 
 def arm_names(preset:VitalPreset) -> list:
     "The arms of a study, in the order the table shows them."
-    return ['base'] * preset.base_arm + ['all', 'random'] + [f'selected-{weight_name(w)}' for w in preset.weights]
+    return ['base'] * preset.base_arm + ['all', 'random'] + ['oracle'] * preset.oracle_arm + [f'selected-{weight_name(w)}' for w in preset.weights]
 
-def study_folder(runs_dir:Path|str, preset:str='default') -> Path:
-    "The conventional folder of a study: `<runs>/vital` for the default preset, `<runs>/vital-<preset>` else."
-    return Path(runs_dir)/('vital' if preset == 'default' else f'vital-{preset}')
+def study_folder(runs_dir:Path|str, preset:str='default', seed:int=0) -> Path:
+    "The conventional folder of a study: `<runs>/vital` for the default preset, `<runs>/vital-<preset>` else; `-seed<k>` after it for seed k > 0."
+    folder = Path(runs_dir)/('vital' if preset == 'default' else f'vital-{preset}')
+    return folder.with_name(f'{folder.name}-seed{seed}') if seed else folder
+
+def seed_studies(folder:Path|str) -> list:
+    "The finished studies of one preset, seed 0's `folder` first, then its `-seed<k>` siblings in seed order."
+    folder = Path(folder)
+    found = [(0, folder)] + [(int(p.name.rsplit('-seed', 1)[1]), p) for p in folder.parent.glob(f'{folder.name}-seed*')
+                             if p.name.rsplit('-seed', 1)[1].isdigit()]
+    return [p for _, p in sorted(found) if (p/'summary.json').is_file()]
 
 # %% ../nbs/37_vital.ipynb #2b85a003
 VITAL_SETS = ('pmc', 'vqa-rad', 'slake', 'pathvqa')
@@ -205,13 +214,20 @@ def select_stage(study:Study) -> dict:
 
 # %% ../nbs/37_vital.ipynb #0f2a2f57
 def training_set(study:Study, arm:str) -> list:
-    "The conversations arm `arm` is tuned on."
+    "The conversations arm `arm` is tuned on: all, a random k %, k % of the error-free ones (oracle), or a selected k %."
     conversations = read_llava_json(conversations_path(study))
     k = top_count(len(conversations), study.preset.fraction)
     if arm == 'all': return conversations
     if arm == 'random':
         keep = sorted(random.Random(f'{study.seed}:random').sample(range(len(conversations)), k))
         return [conversations[i] for i in keep]
+    if arm == 'oracle':
+        clean = [c for c in conversations if c.extra.get('generation', {}).get('injected') == []]
+        if flaw_counts(conversations) is None:
+            raise DataError(conversations_path(study), "the oracle arm needs the writer's record of injected errors "
+                                                       "('generation.injected'), which only the mini-world's offline writer keeps")
+        keep = sorted(random.Random(f'{study.seed}:oracle').sample(range(len(clean)), min(k, len(clean))))
+        return [clean[i] for i in keep]
     if arm.startswith('selected-'):
         top = study.out/'select'/arm.removeprefix('selected-')/f'top_{round(study.preset.fraction * 100)}.json'
         if not top.is_file(): raise FileNotFoundError(f'{top}: not selected yet; run the select stage first (medvlm vital select)')
@@ -311,7 +327,7 @@ def versus_all(study:Study, arm:str, questions:list) -> dict|None:
 def kept_flaws(study:Study) -> dict:
     "{'all', 'random', 'w<w>'...: `flaw_counts` of what each arm trains on} — which kinds of flaw each selection lets through."
     if not (study.out/'generate'/'conversations.json').is_file(): return {}
-    sets = {'all': 'all', 'random': 'random', **{weight_name(w): f'selected-{weight_name(w)}' for w in study.preset.weights
+    sets = {'all': 'all', 'random': 'random', **({'oracle': 'oracle'} if study.preset.oracle_arm else {}), **{weight_name(w): f'selected-{weight_name(w)}' for w in study.preset.weights
                                                  if (study.out/'select'/weight_name(w)).is_dir()}}
     return {name: flaw_counts(training_set(study, arm)) for name, arm in sets.items()}
 
