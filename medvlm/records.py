@@ -67,13 +67,18 @@ def load_image(source:ImageSource) -> Image.Image:
 
 # %% ../nbs/01_records.ipynb #57a478ab
 def image_problem(source:ImageSource) -> str|None:
-    "Why `source` (path or encoded bytes) cannot be read as an image — its header opened, PIL's `verify` — or None."
+    "Why `source` (path or encoded bytes) cannot be decoded as an image — header, checksums and every pixel — or None."
     encoded = isinstance(source, (bytes, bytearray))
+    opened = lambda: Image.open(io.BytesIO(source) if encoded else source)
     try:
         if not encoded and Path(source).suffix.lower() == '.dcm':
             import pydicom
-            return None if 'PixelData' in pydicom.dcmread(source) else 'a DICOM file without pixel data'
-        with Image.open(io.BytesIO(source) if encoded else source) as image: image.verify()
+            dataset = pydicom.dcmread(source)
+            if 'PixelData' not in dataset: return 'a DICOM file without pixel data'
+            dataset.pixel_array                                           # decoded, as load_image will
+            return None
+        with opened() as image: image.verify()                           # the header, and a PNG's checksums
+        with opened() as image: image.load()                             # every pixel: a JPEG cut short fails here
     except Exception as e:
         reason = str(e).splitlines()[0] if str(e) else ''
         return f"unreadable image ({type(e).__name__}{': ' + reason[:200] if reason else ''})"

@@ -347,6 +347,28 @@ def test_tune_refuses_an_unreadable_image_before_writing_the_run(cli, fresh_copy
     assert not out.exists()
 
 
+def cut_body(root:Path, relative:str) -> None:
+    "Keep the image's header whole and cut its body short: a download that stopped, which PIL's `verify` lets pass."
+    import io
+    photo = io.BytesIO(); Image.effect_noise((64, 64), 40).convert('RGB').save(photo, 'JPEG', quality=90)
+    data = photo.getvalue()                                                 # a photograph whose body is most of the file
+    (root/relative).write_bytes(data[:len(data) * 2 // 3])
+    with Image.open(root/relative) as image: image.verify()             # the header alone looks fine
+
+def test_an_image_cut_short_inside_its_body_is_unreadable(cli, fresh_copy, tmp_path):
+    "Every pixel is decoded: --check-images counts a JPEG cut short after its header, and tune refuses it before any state."
+    image = 'PBC_dataset_normal_DIB/lymphocyte/LY_200.jpg'
+    result, root = run_case(cli, fresh_copy, 'wbcatt', 'wbcatt', lambda root: cut_body(root, image), ['--check-images'])
+    assert result.rc == 0, result.err
+    assert json.loads(result.out)['images'] == {'checked': 7, 'unreadable': {'train': 1}}
+    assert result.err.startswith('medvlm: warning: pbc_attr_v1_train.csv, line 4 (1-based, header = line 1): unreadable image (OSError'), result.err
+    out = tmp_path/'run'
+    refused = cli(['tune', '--benchmark', 'wbcatt', '--method', 'proxy', '--preset', 'test', '--data-root', root,
+                   '--model', tmp_path/'no-model-needed', '--out', out])
+    assert_one_line_error(refused, ['pbc_attr_v1_train.csv: line 4 (1-based, header = line 1): unreadable image', 'LY_200.jpg'])
+    assert not out.exists()
+
+
 def test_tune_keeps_paths_inside_the_root_unless_allowed(cli, fresh_copy, tmp_path):
     "`medvlm tune` refuses a linked-out image before any run state; with --allow-outside-root it reads past it."
     root = fresh_copy('wbcatt')
