@@ -22,11 +22,11 @@ __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'PAIRED_REFERENCES', 'FLAW_NAMES'
            'benchmark_order', 'parse_table', 'parse_sentence', 'method_table', 'run_outcomes', 'paired_differences',
            'verdict_of', 'paired_table', 'paired_prose', 'claim_sentences', 'study_differences', 'attribute_runs',
            'attribute_table', 'shown', 'sources_note', 'write_table', 'reference_segments', 'accuracy_figure',
-           'attribute_heatmap', 'training_curves', 'curves_figure', 'save_figure', 'render_instruction_free',
-           'vital_sources', 'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection',
-           'selection_table', 'selection_prose', 'vital_differences', 'vital_prose', 'render_vital', 'vital_compact',
-           'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration',
-           'batch_lines', 'render_report']
+           'attribute_heatmap', 'training_curves', 'curves_figure', 'paired_figure', 'save_figure',
+           'render_instruction_free', 'vital_sources', 'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure',
+           'pooled_selection', 'selection_table', 'selection_prose', 'vital_differences', 'vital_prose', 'render_vital',
+           'vital_compact', 'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots',
+           'run_configuration', 'batch_lines', 'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
@@ -270,6 +270,28 @@ def curves_figure(curves:pd.DataFrame):
     return grid.figure
 
 # %% ../nbs/40_report.ipynb #d11b5827
+def paired_figure(differences:pd.DataFrame):
+    "\"Does the proxy help?\": each method minus zero-shot and minus the empty instruction, per benchmark, with the paired 95 % interval."
+    import matplotlib.pyplot as plt, seaborn as sns
+    references = list(dict.fromkeys(differences.reference))
+    figure, axes = plt.subplots(1, len(references), figsize=(4.2 * len(references), 3.4), sharey=True, squeeze=False)
+    methods, benchmarks = method_order(differences.method.unique()), benchmark_order(differences.benchmark.unique())
+    palette = dict(zip(benchmarks, sns.color_palette('deep', len(benchmarks))))
+    for axis, reference in zip(axes[0], references):                 # one row per method in every panel (shared y)
+        mine = differences[differences.reference == reference]
+        for j, benchmark in enumerate(benchmarks):
+            rows = mine[mine.benchmark == benchmark].set_index('method').reindex(methods)
+            y = np.arange(len(methods)) + (j - (len(benchmarks) - 1) / 2) * 0.18
+            axis.errorbar(rows.difference, y, xerr=rows.half_width, fmt='o', ms=4, capsize=2, color=palette[benchmark], label=benchmark)
+        axis.axvline(0, color='0.3', lw=0.8)
+        axis.set_yticks(range(len(methods)), methods)
+        axis.set(xlabel=f'accuracy − {reference} (paired, 95 % interval)', title=f'against {reference}')
+    axes[0][0].legend(fontsize=7)
+    figure.suptitle(f"Does the proxy help? n = {int(differences.questions.min())}–{int(differences.questions.max())} questions "
+                    f"a benchmark, {int(differences.seeds.max())} seeds", fontsize=9)
+    figure.tight_layout()
+    return figure
+
 def save_figure(figure, path:Path) -> Path:
     import matplotlib.pyplot as plt
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -296,6 +318,7 @@ def render_instruction_free(runs_dir:Path|str, out:Path|str) -> dict:
             'Instruction-free tuning: paired differences on the same questions', runs.source, relative_to=relative,
             note='Method minus reference, question by question (seeds averaged), mean ± half-width of the 95 % t-interval; '
                  '* the interval excludes 0.\n\n' + '\n'.join(f'- {s}' for s in paired_prose(differences)))[1]
+        written['paired_figure'] = save_figure(paired_figure(differences), out/'instruction_free_paired.png')
     written['per_attribute'] = write_table(attribute_table(per_attribute), out, 'instruction_free_attributes',
         'Instruction-free tuning: accuracy per attribute (mean over seeds)', runs.source, relative_to=relative)[1]
     written['accuracy_figure'] = save_figure(accuracy_figure(runs), out/'instruction_free_accuracy.png')
