@@ -304,6 +304,22 @@ def test_error_line_quotes_at_most_about_200_characters(cli, fresh_copy):
     assert len(result.err) < 700, len(result.err)
 
 
+def test_a_file_cut_inside_its_last_field_is_called_truncated(cli, fresh_copy):
+    "A download that stops inside the last field keeps the field count: the missing line break gives it away."
+    def cut(root):   # CheXpert's last record ends '...,1.0,1.0': cut after its last comma, 'Support Devices' reads blank
+        path = root/MIMIC_CHEXPERT
+        lines = gzip.decompress(path.read_bytes()).decode().splitlines()[:-1]
+        assert lines[-1].endswith(',1.0')
+        path.write_bytes(gzip.compress('\n'.join(lines)[:-3].encode()))
+    result, _ = run_case(cli, fresh_copy, 'mimic-cxr', 'mimic-cxr', cut)
+    assert_one_line_error(result, [f"{MIMIC_CHEXPERT}: line", "field 'Support Devices': truncated"])
+    def cut_path(root):   # WBCAtt's last field is the image path: the cut one is not reported as a missing image
+        path = root/'pbc_attr_v1_test.csv'
+        path.write_bytes(path.read_bytes().rstrip(b'\r\n')[:-5])
+    result, _ = run_case(cli, fresh_copy, 'wbcatt', 'wbcatt', cut_path)
+    assert_one_line_error(result, ["pbc_attr_v1_test.csv: line", "field 'path': truncated"])
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # 22.4 Images are checked where they are used
 # ---------------------------------------------------------------------------------------------------------------------
