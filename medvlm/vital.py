@@ -11,7 +11,8 @@ from pathlib import Path
 from .records import (DataError, read_json, read_state, read_jsonl, read_llava_json, write_json_atomic, write_jsonl, write_llava_json,
                             check_image, check_item_images)
 from .settings import read_settings
-from .vqa_loaders import load_pmc_captions
+from .vqa_loaders import load_pmc_captions, file_name
+from .loaders import inside_root
 from .generate import GenerateConfig, generate, retried_on_rerun, parse_reply, to_conversation, read_demonstrations, write_demonstrations
 from .generate_backends import ErrorRates, OfflineBackend, GROUND_TRUTH, truth_demonstrations
 from .preferences import load_items, read_clinician_pairs, read_judge_scores, write_raters
@@ -108,6 +109,7 @@ class Study:
     model_scores: Path|None = None
     questions: Path|None = None      # chat questions (LLaVA-Med JSONL); None: about held-out figures, from the ground truth
     progress: bool = False
+    allow_outside_root: bool = False # let image paths leave the data roots (data/README.md); not part of the study's identity
 
     def __post_init__(self):
         self.out, self.model = Path(self.out), str(self.model)
@@ -169,7 +171,7 @@ def generate_stage(study:Study) -> dict:
     if (out/'conversations.json').is_file() and (study.out/'chat_questions.jsonl').is_file() and \
        not any(retried_on_rerun(f) for f in read_json(out/'failures.json')):       # failed requests: ask them again
         return {'conversations': len(read_json(out/'conversations.json')), 'failures': len(read_json(out/'failures.json')), 'done': True}
-    parts = partition_figures(load_pmc_captions(study.pmc).items, 0 if study.demonstrations else preset.demonstrations,
+    parts = partition_figures(load_pmc_captions(study.pmc, allow_outside_root=study.allow_outside_root).items, 0 if study.demonstrations else preset.demonstrations,
                               0 if study.questions else preset.chat_figures, preset.corpus)
     writer = study.backend or OfflineBackend.from_root(study.pmc, seed=study.seed)
     demos = (read_demonstrations(study.demonstrations) if study.demonstrations
@@ -199,7 +201,7 @@ def conversations_path(study:Study) -> Path:
 def select_stage(study:Study) -> dict:
     "Stage 2: {w: the selection run's metrics}, each under `select/w<w>/`."
     conversations, results, encoders = conversations_path(study), {}, study.encoders
-    items = load_items(conversations, study.pmc)
+    items = load_items(conversations, study.pmc, study.allow_outside_root)
     files = preference_files(study, items)
     read_clinician_pairs(files['clinician'], items); read_judge_scores(files['judge'], items)     # broken files fail before any encoder loads
     if files['held_out']: read_clinician_pairs(files['held_out'], items)
@@ -209,7 +211,8 @@ def select_stage(study:Study) -> dict:
         if (folder/'metrics.json').is_file(): results[weight_name(w)] = read_json(folder/'metrics.json'); continue
         encoders = encoders or default_encoders(study.model)
         results[weight_name(w)] = run_selection(conversations, study.pmc, files['clinician'], files['judge'], folder, encoders,
-                                                select_config(study.preset, w, study.seed), files['held_out'], cache)
+                                                select_config(study.preset, w, study.seed), files['held_out'], cache,
+                                                allow_outside_root=study.allow_outside_root)
     return results
 
 # %% ../nbs/37_vital.ipynb #0f2a2f57
@@ -266,13 +269,17 @@ def study_questions(study:Study) -> tuple:
     "(VQA items by set, chat questions) every arm is asked."
     path = study.out/'chat_questions.jsonl'
     if not path.is_file(): raise FileNotFoundError(f'{path}: not written yet; run the generate stage first (medvlm vital generate)')
-    return vqa_test_items(study.roots, study.preset.eval), read_chat_questions(path)
+    return vqa_test_items(study.roots, study.preset.eval, study.allow_outside_root), read_chat_questions(path)
 
 def check_question_images(study:Study, items:dict, questions:list) -> None:
     "Open every image the arms are asked about — the VQA test items, the chat questions' figures — refusing an unreadable one."
     for vqa in items.values(): check_item_images(vqa)
+    source = study.out/'chat_questions.jsonl'
     for n, question in enumerate(questions, 1):
-        check_image(study.pmc/'images'/question['image'], study.out/'chat_questions.jsonl', f'line {n} (1-based)', 'image')
+        where = f'line {n} (1-based)'
+        image = inside_root(study.pmc, file_name(source, where, 'image', question['image']), source, where, 'image',
+                            study.allow_outside_root, 'images')
+        check_image(image, source, where, 'image')
 
 def run_arm(study:Study, arm:str, evaluate:bool=True, tuned_only:bool=False, asked:tuple|None=None) -> dict|None:
     "Tune arm `arm` (unless `base`) and evaluate it; its metrics, also in `arms/<arm>/metrics.json`."

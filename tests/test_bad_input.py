@@ -398,6 +398,23 @@ def test_tune_keeps_paths_inside_the_root_unless_allowed(cli, fresh_copy, tmp_pa
     assert 'outside the dataset root' not in allowed.err and 'no-model-here' in allowed.err, allowed.err  # on to the model
 
 
+def test_vital_keeps_paths_inside_the_roots_unless_allowed(cli, tmp_path):
+    "`medvlm vital` refuses a corpus image linked out of its root, naming file, item and field; --allow-outside-root reads it."
+    from medvlm.synth_world import synth_set
+    synth_set('pmc', tmp_path/'data', preset='test')
+    for name in ('vqa-rad', 'slake', 'pathvqa'): (tmp_path/'data'/name).mkdir()    # only the corpus is read to generate
+    captions = json.loads((tmp_path/'data'/'pmc'/PMC_CAPTIONS).read_text())
+    link_image(f"images/{captions[0]['pair_id']}.jpg")(tmp_path/'data'/'pmc')
+    argv = ['vital', 'generate', '--preset', 'test', '--data-root', tmp_path/'data', '--model', tmp_path/'no-model-needed',
+            '--out', tmp_path/'study']
+    assert_one_line_error(cli(argv), [f"llava_med_instruct_fig_captions.json: item 0 (0-based index, pair_id '{captions[0]['pair_id']}'), "
+                                      "field 'pair_id'", 'resolves outside the dataset root'])
+    assert not (tmp_path/'study'/'generate').exists()
+    allowed = cli([*argv, '--allow-outside-root'])
+    assert allowed.rc == 0, allowed.err
+    assert (tmp_path/'study'/'generate'/'conversations.json').is_file()
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # 22.7 Loud pickles
 # ---------------------------------------------------------------------------------------------------------------------
