@@ -344,7 +344,7 @@ def seed_table(tables:list) -> pd.DataFrame:
     mean = grouped.mean()
     half = grouped.agg(lambda v: seed_interval(v.dropna())[1] if v.notna().sum() > 1 else float('nan'))
     number = lambda m: f"{m:.0f}" if float(m).is_integer() else f"{m:.3f}"
-    cell = lambda m, h: '—' if pd.isna(m) else number(m) if pd.isna(h) or h == 0 else f"{m:.3f} ± {h:.3f}"
+    cell = lambda m, h: '—' if pd.isna(m) else number(m) if pd.isna(h) or h < 5e-4 else f"{m:.3f} ± {h:.3f}"
     return pd.DataFrame([[cell(m, h) for m, h in zip(mean.loc[i], half.loc[i])] for i in mean.index],
                         index=mean.index, columns=mean.columns).rename_axis(tables[0].index.name)
 
@@ -435,8 +435,11 @@ def vital_differences(summaries:list, reference:str) -> pd.DataFrame:
 
 def vital_prose(summaries:list) -> list:
     "Sentences: each selected arm and the oracle against `random` and `all`, per metric — clearly better, worse, or not (95 % t-interval over seeds)."
-    lines = []
-    if len(summaries) < 2: return [f"One seed: no interval, so no comparison is called better or worse."]
+    silent = [arm for arm in summaries[0]['arms'] if all(m['llava-med']['open_recall'] == 0 for s in summaries if arm in s['arms']
+                                                        for m in s['arms'][arm]['vqa'].values())]
+    lines = [f"Open-question recall is 0 for {', '.join(silent)} on every VQA set and seed: no answer contains the reference's "
+             f"words (`37_vital` says why)."] if silent else []
+    if len(summaries) < 2: return lines + ["One seed: no interval, so no comparison is called better or worse."]
     for reference in ('random', 'all'):
         differences = vital_differences(summaries, reference)
         for arm, group in differences.groupby('arm', sort=False):
