@@ -694,6 +694,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'medvlm.synth_vqa.chinese': ('synth_vqa.html#chinese', 'medvlm/synth_vqa.py'),
                                   'medvlm.synth_vqa.image_questions': ('synth_vqa.html#image_questions', 'medvlm/synth_vqa.py'),
                                   'medvlm.synth_vqa.lesion_words': ('synth_vqa.html#lesion_words', 'medvlm/synth_vqa.py'),
+                                  'medvlm.synth_vqa.released_type': ('synth_vqa.html#released_type', 'medvlm/synth_vqa.py'),
                                   'medvlm.synth_vqa.vqa_case': ('synth_vqa.html#vqa_case', 'medvlm/synth_vqa.py'),
                                   'medvlm.synth_vqa.write_parquet': ('synth_vqa.html#write_parquet', 'medvlm/synth_vqa.py'),
                                   'medvlm.synth_vqa.write_pathvqa': ('synth_vqa.html#write_pathvqa', 'medvlm/synth_vqa.py'),

@@ -45,6 +45,11 @@ def test_the_world_emits_the_release_quirks(world, cli):
     assert len(alignment['notes']) == 1 and "spell the key 'conversations' as 'conversatons'" in alignment['notes'][0]   # 2
     cbis = summary('cbis', world/'cbis')                                            # 3 and 4: missing markers, the vocabulary table
     assert cbis['missing'] and cbis['rewritten']
+    rows = json.loads((world/'vqa-rad'/'VQA_RAD Dataset Public.json').read_text())  # 12: answer types as some rows write them
+    assert {'CLOSED ', 'open'} & {r['answer_type'] for r in rows}
+    vqa_rad = summary('vqa-rad', world/'vqa-rad')
+    assert set(vqa_rad['attributes']['answer_type']) == {'OPEN', 'CLOSED'} and vqa_rad['skipped'] == {}
+    assert sum(vqa_rad['splits'].values()) == len(rows)
     slake = summary('slake', world/'slake', '--lang', 'all')                        # 11: SLAKE's Chinese questions
     assert slake['splits'] and not any(k.startswith('q_lang') for k in slake['skipped'])
 
