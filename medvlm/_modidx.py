@@ -433,6 +433,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'medvlm.report.method_order': ('report.html#method_order', 'medvlm/report.py'),
                                'medvlm.report.method_summary': ('report.html#method_summary', 'medvlm/report.py'),
                                'medvlm.report.method_table': ('report.html#method_table', 'medvlm/report.py'),
+                               'medvlm.report.mode_runs': ('report.html#mode_runs', 'medvlm/report.py'),
+                               'medvlm.report.modes_table': ('report.html#modes_table', 'medvlm/report.py'),
                                'medvlm.report.paired_differences': ('report.html#paired_differences', 'medvlm/report.py'),
                                'medvlm.report.paired_figure': ('report.html#paired_figure', 'medvlm/report.py'),
                                'medvlm.report.paired_prose': ('report.html#paired_prose', 'medvlm/report.py'),

@@ -17,21 +17,21 @@ from .benchmarks import MCQ_BENCHMARKS
 
 
 # %% auto #0
-__all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'PAIRED_REFERENCES', 'FLAW_NAMES', 'run_letter_references',
+__all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES', 'FLAW_NAMES', 'run_letter_references',
            'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary', 'papers_order', 'method_order',
-           'benchmark_order', 'parse_table', 'parse_sentence', 'method_table', 'run_outcomes', 'paired_differences',
-           'verdict_of', 'paired_table', 'paired_prose', 'claim_sentences', 'study_differences', 'attribute_runs',
-           'attribute_table', 'shown', 'sources_note', 'write_table', 'reference_segments', 'accuracy_figure',
-           'attribute_heatmap', 'training_curves', 'curves_figure', 'paired_figure', 'save_figure',
-           'render_instruction_free', 'vital_sources', 'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure',
-           'pooled_selection', 'selection_table', 'selection_prose', 'vital_differences', 'vital_prose', 'render_vital',
-           'vital_compact', 'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots',
-           'run_configuration', 'batch_lines', 'render_report']
+           'benchmark_order', 'mode_runs', 'modes_table', 'parse_table', 'parse_sentence', 'method_table',
+           'run_outcomes', 'paired_differences', 'verdict_of', 'paired_table', 'paired_prose', 'claim_sentences',
+           'study_differences', 'attribute_runs', 'attribute_table', 'shown', 'sources_note', 'write_table',
+           'reference_segments', 'accuracy_figure', 'attribute_heatmap', 'training_curves', 'curves_figure',
+           'paired_figure', 'save_figure', 'render_instruction_free', 'vital_sources', 'vital_summaries', 'seed_table',
+           'weight_sweep', 'sweep_figure', 'pooled_selection', 'selection_table', 'selection_prose',
+           'vital_differences', 'vital_prose', 'render_vital', 'vital_compact', 'results_markdown', 'readme_results',
+           'versions', 'synthesised', 'data_roots', 'run_configuration', 'batch_lines', 'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
 RUN_COLUMNS = ['benchmark', 'method', 'seed', 'preset', 'model', 'data_root', 'accuracy', 'ci_low', 'ci_high', 'n', 'unparseable',
-               'chance', 'always_a', 'majority_letter', 'source', 'per_attribute', 'history']
+               'chance', 'always_a', 'majority_letter', 'source', 'per_attribute', 'history', 'modes']
 
 def run_letter_references(m:dict, folder:Path) -> dict:
     "The chance, always-A and majority-letter scores of a run: from its metrics, else from its predictions."
@@ -49,7 +49,7 @@ def instruction_free_runs(runs_dir:Path|str) -> pd.DataFrame:
         rows.append({'benchmark': m['benchmark'], 'method': m['method'], 'seed': m['seed'], 'preset': m.get('preset'),
                      'model': m.get('model'), 'data_root': m.get('data_root'), 'accuracy': m['accuracy'], 'ci_low': m['ci'][0], 'ci_high': m['ci'][1],
                      'n': m['n'], 'unparseable': m['unparseable'], **run_letter_references(m, path.parent), 'source': str(path),
-                     'per_attribute': m['per_attribute'], 'history': m.get('history') or {}})
+                     'per_attribute': m['per_attribute'], 'history': m.get('history') or {}, 'modes': m.get('modes') or {}})
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
 
@@ -88,6 +88,33 @@ def papers_order(values, known) -> list:
 
 def method_order(methods) -> list: return papers_order(methods, [*METHODS, *LETTER_REFERENCES.values()])
 def benchmark_order(benchmarks) -> list: return papers_order(benchmarks, MCQ_BENCHMARKS)
+
+MODE_NAMES = {'generate': 'generate (paper)', 'loglik': 'letter likelihood', 'cloze': 'option likelihood (cloze)'}
+
+def mode_runs(runs:pd.DataFrame) -> pd.DataFrame:
+    "A row per run and evaluation mode: its accuracy, and how often it agrees with the paper's generate-and-parse."
+    rows = [{'benchmark': r.benchmark, 'method': r.method, 'seed': r.seed, 'mode': 'generate', 'accuracy': r.accuracy, 'agreement': 1.0}
+            for r in runs.itertuples()]
+    rows += [{'benchmark': r.benchmark, 'method': r.method, 'seed': r.seed, 'mode': mode, 'accuracy': m['accuracy'],
+              'agreement': m.get('agreement_with_generate')} for r in runs.itertuples() for mode, m in (r.modes or {}).items()]
+    return pd.DataFrame(rows, columns=['benchmark', 'method', 'seed', 'mode', 'accuracy', 'agreement'])
+
+def modes_table(runs:pd.DataFrame) -> pd.DataFrame:
+    "Rows (method, mode), columns benchmarks: 'accuracy ± seeds' 95 % half-width (agreement with generate)'; empty when runs kept one mode."
+    modes = mode_runs(runs)
+    if modes['mode'].nunique() < 2: return pd.DataFrame()
+    cells = {}
+    for (method, mode, benchmark), group in modes.groupby(['method', 'mode', 'benchmark']):
+        mean, half = seed_interval(group.accuracy)
+        agree = group.agreement.mean()
+        cells.setdefault((method, mode), {})[benchmark] = (
+            f"{mean:.3f}" + (f" ± {half:.3f}" if not np.isnan(half) else '') +
+            (f" (agrees {agree:.2f})" if mode != 'generate' and not pd.isna(agree) else ''))
+    table = pd.DataFrame.from_dict(cells, orient='index')
+    order = [(m, mode) for m in method_order(modes.method.unique()) for mode in MODE_NAMES if (m, mode) in table.index]
+    table = table.reindex(index=order, columns=benchmark_order(table.columns))
+    table.index = [f"{m} — {MODE_NAMES[mode]}" for m, mode in table.index]
+    return table.rename_axis('method — evaluation').fillna('—')
 
 def parse_table(runs:pd.DataFrame) -> pd.DataFrame:
     "Methods × benchmarks: the share of answers the paper's parser read a letter from, seeds pooled (unparseable counts wrong)."
@@ -310,6 +337,14 @@ def render_instruction_free(runs_dir:Path|str, out:Path|str) -> dict:
         note='Mean over seeds ± half-width of the 95 % t-interval over seeds († one seed: the run\'s bootstrap interval).',
         after=["Parse rate: the share of answers with a letter after \"The correct answer is\" (seeds pooled).",
                parse_table(runs).to_markdown(), parse_sentence(runs)])[1]
+    modes = modes_table(runs)
+    if not modes.empty:
+        written['modes'] = write_table(modes, out, 'instruction_free_modes', 'Instruction-free tuning: the three ways of reading an MCQ answer',
+            runs.source, relative_to=relative,
+            note='Mean over seeds ± half-width of the 95 % t-interval. generate: the paper\'s protocol (generate, parse the letter after '
+                 '"The correct answer is", unparseable counts wrong); letter likelihood: the likeliest option letter after that prefix; '
+                 'option likelihood (cloze): the option whose text the model finds likeliest, independent of the letter format. '
+                 '"agrees": the share of questions where the mode picks the same answer as generate.')[1]
     write_table(method_summary(runs).set_index(['method', 'benchmark']), out, 'instruction_free_numbers',
                 'Instruction-free tuning: numbers', runs.source, relative_to=relative)
     differences = study_differences(runs)
@@ -500,6 +535,13 @@ def results_markdown(instruction_free_dir:Path|str|None=None, vital_dir:Path|str
                   f"Mean over seeds {', '.join(str(s) for s in sorted(set(runs.seed)))} ± half-width of the 95 % t-interval; "
                   f"preset {', '.join(sorted(set(runs.preset)))}. Per attribute: [{link}/instruction_free_attributes.md]({link}/instruction_free_attributes.md).", '',
                   method_table(method_summary(runs)).to_markdown(), '', parse_sentence(runs), '']
+        modes = mode_runs(runs)
+        if modes['mode'].nunique() > 1:
+            means = modes.groupby('mode').agg(accuracy=('accuracy', 'mean'), agreement=('agreement', 'mean'))
+            parts += ['Read the same answers two more ways (all runs pooled; per method and benchmark: '
+                      f'[{link}/instruction_free_modes.md]({link}/instruction_free_modes.md)): ' + '; '.join(
+                          f"{MODE_NAMES[m]} {means.accuracy[m]:.3f}" + (f" (agrees with generate on {means.agreement[m]:.0%})" if m != 'generate' else '')
+                          for m in MODE_NAMES if m in means.index) + '.', '']
         differences = study_differences(runs)
         if not differences.empty:
             parts += [f"Paired on the same questions (the 95 % interval of each difference: [{link}/instruction_free_paired.md]({link}/instruction_free_paired.md)):", '',

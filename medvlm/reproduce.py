@@ -30,6 +30,7 @@ class ReproducePreset:
     vital: str                     # BioMed-VITAL study preset
     seeds: tuple = (0, 1, 2)
     vital_seeds: tuple = (0, 1, 2)     # one BioMed-VITAL study each: generation, selection, tuning all drawn anew
+    mode: str = 'all'                  # MCQ evaluation: the paper's generate-and-parse, with letter and option likelihood beside it
     benchmarks: tuple = MCQ_BENCHMARKS
     methods: tuple = tuple(METHODS)
 
@@ -64,7 +65,7 @@ def instruction_free_jobs(preset:ReproducePreset, runs_dir:Path, model:Path|str,
     return [Job(f'instruction_free/{benchmark}', experiments_dir()/'instruction_free.ipynb',
                 study_folder(runs_dir, preset.tune)/benchmark/'executed.ipynb',
                 {'benchmark': benchmark, 'methods': list(preset.methods), 'seeds': list(preset.seeds), 'model': str(model),
-                 'data_root': str(roots[benchmark]), 'preset': preset.tune, 'runs_dir': str(runs_dir)},
+                 'data_root': str(roots[benchmark]), 'preset': preset.tune, 'mode': preset.mode, 'runs_dir': str(runs_dir)},
                 tuple(run_folder(runs_dir, benchmark, method, seed, preset.tune)/'metrics.json'
                       for method in preset.methods for seed in preset.seeds))
             for benchmark in preset.benchmarks]
