@@ -480,6 +480,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'medvlm.report.study_differences': ('report.html#study_differences', 'medvlm/report.py'),
                                'medvlm.report.sweep_figure': ('report.html#sweep_figure', 'medvlm/report.py'),
                                'medvlm.report.synthesised': ('report.html#synthesised', 'medvlm/report.py'),
+                               'medvlm.report.test_size_sentence': ('report.html#test_size_sentence', 'medvlm/report.py'),
                                'medvlm.report.training_curves': ('report.html#training_curves', 'medvlm/report.py'),
                                'medvlm.report.verdict_of': ('report.html#verdict_of', 'medvlm/report.py'),
                                'medvlm.report.versions': ('report.html#versions', 'medvlm/report.py'),

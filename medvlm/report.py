@@ -19,14 +19,15 @@ from .benchmarks import MCQ_BENCHMARKS
 # %% auto #0
 __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES', 'FLAW_NAMES', 'run_letter_references',
            'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary', 'papers_order', 'method_order',
-           'benchmark_order', 'mode_runs', 'modes_table', 'parse_table', 'parse_sentence', 'method_table',
-           'run_outcomes', 'paired_differences', 'verdict_of', 'paired_table', 'paired_prose', 'claim_sentences',
-           'study_differences', 'attribute_runs', 'attribute_table', 'shown', 'sources_note', 'write_table',
-           'reference_segments', 'accuracy_figure', 'attribute_heatmap', 'training_curves', 'curves_figure',
-           'paired_figure', 'save_figure', 'render_instruction_free', 'vital_sources', 'vital_summaries', 'seed_table',
-           'weight_sweep', 'sweep_figure', 'pooled_selection', 'selection_table', 'selection_prose',
-           'vital_differences', 'vital_prose', 'render_vital', 'vital_compact', 'results_markdown', 'readme_results',
-           'versions', 'synthesised', 'data_roots', 'run_configuration', 'batch_lines', 'render_report']
+           'benchmark_order', 'mode_runs', 'modes_table', 'test_size_sentence', 'parse_table', 'parse_sentence',
+           'method_table', 'run_outcomes', 'paired_differences', 'verdict_of', 'paired_table', 'paired_prose',
+           'claim_sentences', 'study_differences', 'attribute_runs', 'attribute_table', 'shown', 'sources_note',
+           'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap', 'training_curves',
+           'curves_figure', 'paired_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
+           'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection', 'selection_table',
+           'selection_prose', 'vital_differences', 'vital_prose', 'render_vital', 'vital_compact', 'results_markdown',
+           'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration', 'batch_lines',
+           'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
@@ -115,6 +116,15 @@ def modes_table(runs:pd.DataFrame) -> pd.DataFrame:
     table = table.reindex(index=order, columns=benchmark_order(table.columns))
     table.index = [f"{m} — {MODE_NAMES[mode]}" for m, mode in table.index]
     return table.rename_axis('method — evaluation').fillna('—')
+
+def test_size_sentence(runs:pd.DataFrame) -> str:
+    "How many questions each run asks per benchmark, and the 95 % half-width that size allows one run at 50 % accuracy."
+    sizes = runs.groupby('benchmark').n.max().reindex(benchmark_order(runs.benchmark.unique()))
+    half = lambda n: 1.96 * np.sqrt(0.25 / n)
+    enough = [b for b, n in sizes.items() if half(n) <= 0.05]
+    return ("Test questions per run (one run's 95 % half-width at 50 % accuracy): " + ', '.join(f"{b} {n} (±{half(n):.3f})" for b, n in sizes.items())
+            + f". {'All' if len(enough) == len(sizes) else 'Only ' + ', '.join(enough) if enough else 'None'} of them reach ±0.05 alone; the ± above is over seeds "
+            "(the spread tuning adds), and the paired table compares methods question by question.")
 
 def parse_table(runs:pd.DataFrame) -> pd.DataFrame:
     "Methods × benchmarks: the share of answers the paper's parser read a letter from, seeds pooled (unparseable counts wrong)."
@@ -335,7 +345,7 @@ def render_instruction_free(runs_dir:Path|str, out:Path|str) -> dict:
     written['instruction_free'] = write_table(method_table(method_summary(runs)), out, 'instruction_free',
         'Instruction-free tuning: MCQ accuracy', runs.source, relative_to=relative,
         note='Mean over seeds ± half-width of the 95 % t-interval over seeds († one seed: the run\'s bootstrap interval).',
-        after=["Parse rate: the share of answers with a letter after \"The correct answer is\" (seeds pooled).",
+        after=[test_size_sentence(runs), "Parse rate: the share of answers with a letter after \"The correct answer is\" (seeds pooled).",
                parse_table(runs).to_markdown(), parse_sentence(runs)])[1]
     modes = modes_table(runs)
     if not modes.empty:
