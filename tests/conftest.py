@@ -95,7 +95,8 @@ def pytest_runtest_makereport(item, call):
     else: status, note = report.outcome, ('' if report.passed else str(report.longrepr).strip().splitlines()[-1][:300])
     MATRIX_OUTCOMES.append({'family': item.callspec.params['family'], 'cell': marker.args[0],
                             'variant': item.callspec.id.replace(item.callspec.params['family'], '', 1).strip('-'),
-                            'test': item.name, 'status': status, 'note': note, 'seconds': round(report.duration, 2)})
+                            'test': item.name, 'status': status, 'note': note, 'seconds': round(report.duration, 2),
+                            **dict(report.user_properties)})
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -123,7 +123,9 @@ def test_load_and_train_step(family, adapter, dtype, checkpoints):
 
 @pytest.mark.matrix('load')
 @pytest.mark.parametrize('family', family_params([n for n in FAMILIES if n not in SUPPORTED]))
-def test_unsupported_family_is_refused_at_load_time(family, checkpoints, wbcatt, cli, tmp_path):
+def test_unsupported_family_is_refused_at_load_time(family, checkpoints, wbcatt, cli, tmp_path, record_property):
+    from medvlm.model import UNSUPPORTED
+    record_property('unsupported', UNSUPPORTED[FAMILIES[family].model_type])
     for adapter in ('qlora', 'lora', 'full', 'none'):
         with pytest.raises(ValueError, match=f'{FAMILIES[family].model_type} is not supported: '):
             load_model(checkpoints(family), adapter, 'cpu')
@@ -211,11 +213,12 @@ class SeenEmbeddings:
     def load_state_dict(self, state): pass
 
 
-def check_instruction_free(path, tmp_path):
-    from medvlm.tune import TuneConfig, tune
+def check_instruction_free(path, tmp_path, record_property=None):
+    from medvlm.tune import TuneConfig, tune, placeholder_token
     model, processor = load_model(path, 'lora', 'cpu')
     model = add_adapter(model, 'lora')
     hooks = len(model.get_input_embeddings()._forward_hooks)
+    if record_property: record_property('placeholder', placeholder_token(processor.tokenizer))   # for the model table
     seen = SeenEmbeddings()
     config = TuneConfig(warmup_epochs=1, epochs=2, lr=1e-2, batch_size=2, checkpoint_every=0, momentum=0.5)
     history = tune(model, processor, records(), 'wbcatt', 'proxy-rs', config, tmp_path/'run', callbacks=[seen], progress=False)
@@ -233,9 +236,9 @@ def check_instruction_free(path, tmp_path):
 
 @pytest.mark.matrix('instruction-free')
 @pytest.mark.parametrize('family', family_params(SUPPORTED))
-def test_instruction_free_tuning(family, checkpoints, tmp_path, request):
+def test_instruction_free_tuning(family, checkpoints, tmp_path, request, record_property):
     xfail_if(request, family, COLLATOR_BUGS)
-    check_instruction_free(checkpoints(family), tmp_path)
+    check_instruction_free(checkpoints(family), tmp_path, record_property)
 
 
 # ---------------------------------------------------------------- BioMed-VITAL instruction tuning
@@ -413,7 +416,7 @@ def collator_fixed(monkeypatch):
 
 @pytest.mark.matrix('with collator fix')
 @pytest.mark.parametrize('family', family_params(['llava-1.5', 'llava-next', *COLLATOR_BUGS]))
-def test_with_collator_fix(family, checkpoints, collator_fixed, tmp_path):
+def test_with_collator_fix(family, checkpoints, collator_fixed, tmp_path, record_property):
     "Collator, both tunings and batched generation pass with the fix, on the families it is for and on those that passed without it."
     from medvlm.evaluate import evaluate_mcq
     model, processor = load_model(checkpoints(family), 'none', 'cpu')
@@ -421,5 +424,17 @@ def test_with_collator_fix(family, checkpoints, collator_fixed, tmp_path):
     items = mcq_items()
     assert evaluate_mcq(model, processor, items, 'generate', batch_size=3, max_new_tokens=6) == \
            [evaluate_mcq(model, processor, [item], 'generate', batch_size=1, max_new_tokens=6)[0] for item in items]
-    check_instruction_free(checkpoints(family), tmp_path/'if')
+    check_instruction_free(checkpoints(family), tmp_path/'if', record_property)
     check_vital(checkpoints(family), tmp_path/'vital')
+
+
+def test_committed_model_table_is_rendered_from_the_committed_results():
+    "reports/model_matrix.md is `model_table` of reports/model_matrix.json, not typed by hand (regenerate: make model-matrix)."
+    from medvlm.model_matrix import model_table
+    from conftest import REPO
+    results = REPO/'reports'/'model_matrix.json'
+    table = (REPO/'reports'/'model_matrix.md').read_text()
+    assert table == model_table(json.loads(results.read_text()))
+    shown = [''.join(o['data']['text/markdown']) for c in json.loads((REPO/'nbs'/'index.ipynb').read_text())['cells']
+             for o in c.get('outputs', []) if 'model_matrix.md' in ''.join(c['source']) and 'text/markdown' in o.get('data', {})]
+    assert shown == [table]                                          # the README shows this table
