@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test reproduce check-export check-readme nbtest pytest readme
+.PHONY: venv test reproduce check-export check-readme nbtest pytest readme model-matrix
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,15 @@ pytest: venv
 	$(BIN)/pytest -q tests
 
 test: check-export check-readme nbtest pytest
+
+# The model table (README, 21_model, 29_model_matrix): tests/test_model_matrix.py's outcomes per family and cell, written
+# to reports/model_matrix.json and rendered to reports/model_matrix.md; then the README, which shows it.
+model-matrix: venv
+	MODEL_MATRIX_OUT=reports/model_matrix.json $(BIN)/pytest -q -p no:warnings tests/test_model_matrix.py -k 'not committed_model_table'
+	$(BIN)/python -c "from medvlm.model_matrix import write_model_table; write_model_table('reports/model_matrix.json', 'reports/model_matrix.md')"
+	$(BIN)/jupyter nbconvert --log-level=ERROR --to notebook --execute --inplace nbs/index.ipynb
+	$(BIN)/nbdev-clean --fname nbs/index.ipynb
+	$(call render_readme,.)
 
 # The main job: mini-world, every experiments notebook (papermill) on the shipped base (models/tiny-base), reports/ - then the README's results
 # section, re-rendered from the report the run just wrote (nbs/index.ipynb shows reports/results.md).

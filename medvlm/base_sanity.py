@@ -17,7 +17,7 @@ from .datasets import load_dataset
 from .generic_tasks import SKILLS, skill_items, score_item
 from .pretrain import ImageCache, answer_items, scenes, data_fingerprint
 from .evaluate import mcq_generate
-from .instruction_free import test_questions
+from .instruction_free import test_questions, load_options
 
 # %% auto #0
 __all__ = ['TARGETS', 'SHIPPED_BASE', 'SANITY_ITEMS', 'share_interval', 'mean_interval', 'letter_references', 'skill_row',
@@ -77,7 +77,7 @@ def medical_rows(model, processor, roots:dict, per_set:int=200, batch_size:int=3
     rows = []
     for benchmark in MCQ_BENCHMARKS:
         if benchmark not in roots or not Path(roots[benchmark]).exists(): continue
-        items, _ = test_questions(load_dataset(benchmark, roots[benchmark]))
+        items, _ = test_questions(load_dataset(benchmark, roots[benchmark], **load_options(benchmark)))
         items = items[:per_set]
         answers = mcq_generate(model, processor, items, batch_size=batch_size)
         got = [parse_answer_letter(a, i.letters) for i, a in zip(items, answers)]

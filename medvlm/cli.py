@@ -206,7 +206,8 @@ def _vital_study(args, settings):
     if args.adapter: preset = replace(preset, tune=replace(preset.tune, adapter=args.adapter))
     if args.rounds: preset = replace(preset, rounds=args.rounds)
     roots = {name: (args.data_root/name if args.data_root else settings.data_root(name)) for name in VITAL_SETS}
-    study = args.out or study_folder(settings.runs_dir, args.preset)
+    seed = settings.seed if args.seed is None else args.seed
+    study = args.out or study_folder(settings.runs_dir, args.preset, seed)     # runs/vital, runs/vital-seed1, ...
     backend = None
     if settings.generate.get('backend', 'offline') != 'offline':
         from medvlm.generate_backends import backend_from_settings
@@ -217,8 +218,8 @@ def _vital_study(args, settings):
         encoders = biomedclip_encoders(args.biomedclip)
     options = dict(device=args.device or settings.device, backend=backend, encoders=encoders, progress=True,
                    demonstrations=args.demonstrations, clinician_pairs=args.clinician, held_out_pairs=args.held_out,
-                   model_scores=args.model_scores, questions=args.questions)
-    return make_study(study, preset, roots, args.model or settings.model, settings.seed if args.seed is None else args.seed, **options)
+                   model_scores=args.model_scores, questions=args.questions, allow_outside_root=args.allow_outside_root)
+    return make_study(study, preset, roots, args.model or settings.model, seed, **options)
 
 def vital_command(args) -> int:
     from medvlm import vital
@@ -267,6 +268,8 @@ def _vital_options(parser, suppress:bool=False):
     parser.add_argument('--model-scores', type=Path, default=d(None), help="a model judge's 0-10 scores, JSON (with --clinician)")
     parser.add_argument('--questions', type=Path, default=d(None), help='chat questions, LLaVA-Med JSONL (default: about held-out figures)')
     parser.add_argument('--biomedclip', type=Path, default=d(None), help="BiomedCLIP weights for the selector (default: the model's vision tower and MiniLM)")
+    parser.add_argument('--allow-outside-root', action='store_true', default=d(False),
+                        help='follow image paths that are absolute, hold .. or lead (through a link) outside the data roots')
 
 def add_vital_commands(commands):
     vital = commands.add_parser('vital', help='BioMed-VITAL: generate, select, tune, evaluate and compare')

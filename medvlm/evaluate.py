@@ -61,7 +61,10 @@ def answer_prompt(processor, question:str, with_image:bool=True, prefix:str=ANSW
 def model_inputs(processor, images:list, texts:list, model) -> dict:
     "Left-padded processor inputs for `texts`, on `model`'s device, pixels in its dtype."
     processor.tokenizer.padding_side = 'left'
-    inputs = processor(images=[i for i in images if i is not None] or None, text=texts, padding=True, return_tensors='pt')
+    bos = processor.tokenizer.bos_token          # a template that writes the BOS itself (Llama-3, Gemma 3) must not get a second one
+    special = not (bos and all(t.startswith(bos) for t in texts))
+    inputs = processor(images=[[i] for i in images if i is not None] or None,   # one list per sample: Mllama and Gemma 3 need it
+                       text=texts, padding=True, return_tensors='pt', add_special_tokens=special)
     inputs = {k: v.to(model.device) for k, v in inputs.items()}
     if 'pixel_values' in inputs: inputs['pixel_values'] = inputs['pixel_values'].to(model.dtype)
     return inputs

@@ -5,6 +5,7 @@
 # %% ../nbs/30_generate.ipynb #b8d405ab
 from __future__ import annotations
 import base64, hashlib, json, os, random, re, threading, time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,6 +253,7 @@ class GenerationResult:
     failures: list                       # {id, image, stage, reason[, reply]}
     requested: int                       # calls made by this run
     cached: int                          # replies taken from the cache
+    carried: int = 0                     # refusals carried over from a previous run: neither asked nor a reply
 
 def _failure(target, stage:str, reason:str, reply:str|None=None, **more) -> dict:
     return {'id': target.pair_id, 'image': Path(target.image).name, 'stage': stage, 'reason': reason,
@@ -270,20 +272,20 @@ def final_refusals(out:Path) -> dict:
 def _generate_one(target, demonstrations, backend, config, cache, refused:dict) -> tuple:
     params = {'max_tokens': config.max_tokens, **({'temperature': config.temperature} if config.temperature is not None else {})}
     try: messages = build_messages(target, choose_demonstrations(target, demonstrations, config), backend.sees_image)
-    except OSError as e: return _failure(target, 'input', f'cannot read the image: {e}'), False
+    except OSError as e: return _failure(target, 'input', f'cannot read the image: {e}'), 'input'
     request = Request(target.pair_id, target.image, messages, params)
     key = request_key(request, backend)
-    reply, fresh = cache.get(key), False
-    if key in refused: return refused[key], False
+    reply, how = cache.get(key), 'cached'
+    if key in refused: return refused[key], 'carried'
     if reply is None:
         try: reply, _ = with_retries(lambda: backend.complete(request), config)
         except Exception as e:
             return _failure(target, 'request', f"{type(e).__name__}: {e} (after {getattr(e, 'attempts', 1)} attempts)",
-                            request=key, final=isinstance(e, Refused)), True
-        cache.put(key, target.pair_id, reply); fresh = True
+                            request=key, final=isinstance(e, Refused)), 'requested'
+        cache.put(key, target.pair_id, reply); how = 'requested'
     try: turns = parse_reply(reply.text, truncated=reply.meta.get('finish_reason') == 'length')
-    except ValueError as e: return _failure(target, 'reply', str(e), reply.text or ''), fresh
-    return to_conversation(target, turns, {**backend.identity(), 'request': key, **reply.meta}), fresh
+    except ValueError as e: return _failure(target, 'reply', str(e), reply.text or ''), how
+    return to_conversation(target, turns, {**backend.identity(), 'request': key, **reply.meta}), how
 
 def generate(targets:list, # `FigureCaption`s with their images
              demonstrations:list, # `Demonstration`s
@@ -308,5 +310,5 @@ def generate(targets:list, # `FigureCaption`s with their images
     failures = [o for o, _ in outcomes if isinstance(o, dict)] + failures
     write_llava_json(conversations, out/'conversations.json')
     write_json_atomic(out/'failures.json', failures)
-    requested = sum(fresh for _, fresh in outcomes)
-    return GenerationResult(conversations, failures, requested, len(unique) - requested)
+    how = Counter(h for _, h in outcomes)          # each figure: requested, cached, carried (a refusal) or input (not asked)
+    return GenerationResult(conversations, failures, how['requested'], how['cached'], how['carried'])

@@ -20,8 +20,9 @@ from .tune import get_tune_preset, get_method, tune
 from .evaluate import MODE_SETS, evaluate_mcq, mcq_metrics, write_run_metrics, read_run_metrics
 
 # %% auto #0
-__all__ = ['QUESTION_SEED', 'test_questions', 'check_benchmark', 'run_identity', 'differences', 'outside_root_option',
-           'run_instruction_free', 'evaluate_run', 'study_folder', 'run_folder', 'listed', 'run_benchmark']
+__all__ = ['QUESTION_SEED', 'IMAGES_MAY_BE_MISSING', 'test_questions', 'check_benchmark', 'run_identity', 'differences',
+           'outside_root_option', 'load_options', 'run_instruction_free', 'evaluate_run', 'study_folder', 'run_folder',
+           'listed', 'run_benchmark']
 
 # %% ../nbs/27_instruction_free.ipynb #38c4e598
 QUESTION_SEED = 0
@@ -53,6 +54,12 @@ def outside_root_option(allow:bool) -> dict:
     "The loader option that lets image paths leave the dataset root, when asked (data/README.md)."
     return {'allow_outside_root': True} if allow else {}
 
+IMAGES_MAY_BE_MISSING = ('skincon',)   # Fitzpatrick17k's images are fetched by URL, and some URLs are gone
+
+def load_options(benchmark:str, allow_outside_root:bool=False) -> dict:
+    "How a study loads `benchmark`: SKINCON without the images a user could not download (counted per split), others whole."
+    return {**outside_root_option(allow_outside_root), **({'skip_missing': True} if benchmark in IMAGES_MAY_BE_MISSING else {})}
+
 def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path, data_root:Path|str,
                          preset:str='test', adapter:str|None=None, seed:int=0, mode:str='generate',
                          device:str='auto', callbacks:list=(), progress:bool=True, allow_outside_root:bool=False) -> dict|None:
@@ -65,7 +72,7 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
         different = ', '.join(differences(held, identity))
         raise FileExistsError(f"{out}: holds another run ({different}); pick another --out or remove it")
     if (out/'metrics.json').is_file(): return read_run_metrics(out)
-    result = load_dataset(benchmark, data_root, **outside_root_option(allow_outside_root))
+    result = load_dataset(benchmark, data_root, **load_options(benchmark, allow_outside_root))
     items, skipped = test_questions(result, config.max_test)
     if not items: raise ValueError(f"{data_root}: no test questions for {benchmark}")
     check_item_images([*(result.split('train')[:config.max_train] if chosen.trains else []), *result.split('test')[:config.max_test]])
@@ -86,7 +93,7 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
     tuned = time.perf_counter()
     predictions = evaluate_mcq(model_, processor, items, mode)
     metrics = {**identity, **mcq_metrics(predictions, 'generate' if mode in MODE_SETS else mode, seed),
-               'skipped': dict(skipped), 'config': asdict(config), 'history': history,
+               'skipped': dict(skipped), 'dropped_images': dict(result.dropped), 'config': asdict(config), 'history': history,
                'seconds': {'tune': round(tuned - started, 1), 'evaluate': round(time.perf_counter() - tuned, 1)}}
     write_run_metrics(out, metrics, predictions)
     return metrics
@@ -98,7 +105,7 @@ def evaluate_run(run_dir:Path|str, mode:str='loglik', device:str='auto', allow_o
     done = read_run_metrics(run_dir)
     model, processor = load_model(done['model'], done['adapter'], device)
     if (run_dir/'adapter').is_dir(): model = load_adapter(model, run_dir/'adapter')
-    result = load_dataset(done['benchmark'], done['data_root'], **outside_root_option(allow_outside_root))
+    result = load_dataset(done['benchmark'], done['data_root'], **load_options(done['benchmark'], allow_outside_root))
     check_item_images(result.split('test')[:done['config']['max_test']])
     items, _ = test_questions(result, done['config']['max_test'])
     predictions = evaluate_mcq(model, processor, items, mode)

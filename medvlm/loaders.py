@@ -77,6 +77,26 @@ def _short_record(path:Path, records:list) -> None:
             raise DataError(path, f"truncated: the last record has {fields} of the header's {width} fields (the file is cut short?)", line_place(line))
         raise DataError(path, f"the record has {fields} fields, the header {width}", line_place(line))
 
+def _ends_in_line_break(path:Path) -> bool:
+    "Does the (decompressed) text of CSV `path` end with a line break, as every record of a whole release file does?"
+    if path.suffix == '.gz':
+        last = b''
+        with gzip.open(path, 'rb') as f:
+            while chunk := f.read(1 << 20): last = chunk[-1:]
+    else:
+        with open(path, 'rb') as f:
+            if f.seek(0, 2) == 0: return True
+            f.seek(-1, 2); last = f.read(1)
+    return last in (b'\n', b'\r')
+
+def _cut_last_field(path:Path, table:pd.DataFrame, line:int) -> None:
+    "Refuse a file whose last record has no line break after it: its last field may be cut short, with the field count intact."
+    if _ends_in_line_break(path): return
+    column = table.columns[-1]
+    raise DataError(path, f"truncated: the last record has no line break after it, so its last field ({quoted(table.iloc[-1, -1])}) "
+                          f"may be cut short (the file ends mid-download?); if the file is whole, end it with a line break",
+                    line_place(line), column)
+
 def read_csv_checked(path:Path, required:list, aliases:dict|None=None) -> pd.DataFrame:
     "Read the CSV at `path` as text, renaming `aliases` columns, refusing a missing, empty, cut-short or malformed file and missing columns."
     if not path.is_file(): raise DataError(path, 'file not found')
@@ -95,6 +115,7 @@ def read_csv_checked(path:Path, required:list, aliases:dict|None=None) -> pd.Dat
     if table.empty: raise DataError(path, 'no data rows')
     records = csv_records(path)
     _short_record(path, records)
+    _cut_last_field(path, table, records[-1][0])
     lines = [line for line, _ in records[1:]]
     table.attrs['lines'] = lines if len(lines) == len(table) else None      # counted apart from pandas: used only if they agree
     return table

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from transformers import AutoModelForImageTextToText, AutoProcessor, BitsAndBytesConfig
+from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor, BitsAndBytesConfig
 
 from .settings import pick_device
 
 # %% auto #0
-__all__ = ['ADAPTERS', 'KEEP_FULL_PRECISION', 'compute_dtype', 'decoder_prefix', 'is_linear', 'lora_target_regex',
-           'quantization_config', 'load_processor', 'load_model', 'LoraSpec', 'add_adapter', 'trainable_parameters',
-           'save_adapter', 'load_adapter']
+__all__ = ['ADAPTERS', 'KEEP_FULL_PRECISION', 'DTYPES', 'UNSUPPORTED', 'compute_dtype', 'decoder_prefix', 'is_linear',
+           'lora_target_regex', 'quantization_config', 'load_processor', 'check_supported', 'load_model', 'LoraSpec',
+           'add_adapter', 'trainable_parameters', 'save_adapter', 'load_adapter', 'save_merged']
 
 # %% ../nbs/21_model.ipynb #b0b90016
 ADAPTERS = ('qlora', 'lora', 'full', 'none')
@@ -63,23 +63,46 @@ def load_processor(name_or_path:str|Path, chat_template:str|None=None):
     try: processor = AutoProcessor.from_pretrained(name_or_path)
     except (OSError, ValueError) as e:    # no such folder or hub id, or a folder without processor files
         raise ValueError(f"{name_or_path}: cannot load a processor: {str(e).splitlines()[0]}") from None
+    except ImportError as e:              # e.g. Qwen2-VL's video processor needs torchvision
+        needs = ' '.join(str(e).split()[:12])
+        raise ValueError(f"{name_or_path}: cannot load a processor: a library it needs is missing ({needs} ...)") from None
     if chat_template: processor.chat_template = chat_template
     if not getattr(processor, 'chat_template', None):
         raise ValueError(f"{name_or_path}: the model's processor has no chat template; pass chat_template "
                          f"(a Jinja string) or use an instruction-tuned checkpoint")
     return processor
 
-def load_model(name_or_path:str|Path, adapter:str='qlora', device:str='auto', chat_template:str|None=None) -> tuple:
-    "(model, processor) for `name_or_path`, its weights ready for `adapter` ('qlora', 'lora', 'full', 'none')."
+DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16, 'fp32': torch.float32}
+
+# Families the recipes cannot serve, by `config.model_type`, with the reason (29_model_matrix tests each family).
+UNSUPPORTED = {
+    'paligemma': "PaliGemma is a prefix-LM without a chat template: its processor puts BOS and a newline around the "
+                 "prompt and marks the answer with token_type_ids (suffix=), which the chat-template collator does not "
+                 "write, so the answer would be attended bidirectionally in training",
+}
+
+def check_supported(name_or_path:str|Path):
+    "Raise a one-line error for a model family the recipes cannot serve (read from its config; other errors are left to the loaders)."
+    try: model_type = AutoConfig.from_pretrained(name_or_path).model_type
+    except Exception: return
+    if model_type in UNSUPPORTED: raise ValueError(f"{name_or_path}: {model_type} is not supported: {UNSUPPORTED[model_type]}")
+
+def load_model(name_or_path:str|Path, adapter:str='qlora', device:str='auto', chat_template:str|None=None,
+               dtype:str|None=None) -> tuple:
+    "(model, processor) for `name_or_path`, its weights ready for `adapter` ('qlora', 'lora', 'full', 'none'), in `dtype` ('bf16', 'fp16', 'fp32'; default: the device's)."
     if adapter not in ADAPTERS: raise ValueError(f"unknown adapter {adapter!r}; known: {', '.join(ADAPTERS)}")
+    if dtype is not None and dtype not in DTYPES: raise ValueError(f"unknown dtype {dtype!r}; known: {', '.join(DTYPES)}")
     device = pick_device(device)
+    check_supported(name_or_path)
     processor = load_processor(name_or_path, chat_template)
+    dtype = DTYPES[dtype] if dtype else compute_dtype(device)
     if adapter == 'qlora':
+        config = quantization_config(device)
+        config.bnb_4bit_compute_dtype = dtype
         model = AutoModelForImageTextToText.from_pretrained(
-            name_or_path, quantization_config=quantization_config(device), device_map={'': device},
-            dtype=compute_dtype(device))
+            name_or_path, quantization_config=config, device_map={'': device}, dtype=dtype)
     else:
-        model = AutoModelForImageTextToText.from_pretrained(name_or_path, dtype=compute_dtype(device)).to(device)
+        model = AutoModelForImageTextToText.from_pretrained(name_or_path, dtype=dtype).to(device)
     return model, processor
 
 # %% ../nbs/21_model.ipynb #82d7001d
@@ -124,3 +147,14 @@ def load_adapter(model, path:Path|str, trainable:bool=False):
     if Path(path).exists() and not (Path(path)/'adapter_config.json').is_file():   # else a hub id
         raise FileNotFoundError(f"{path}: no adapter_config.json (not a peft adapter folder)")
     return PeftModel.from_pretrained(model, path, is_trainable=trainable)
+
+def save_merged(model, processor, out:Path|str) -> Path:
+    "Merge a (full-precision) peft model's LoRA weights into its base and save the result with `processor` as an ordinary checkpoint."
+    from peft import PeftModel
+    if isinstance(model, PeftModel):
+        if any(type(m).__name__ == 'Linear4bit' for m in model.modules()):
+            raise ValueError("cannot merge into 4-bit weights; load the base in full precision (adapter 'lora') with load_adapter, then merge")
+        model = model.merge_and_unload()
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out); processor.save_pretrained(out)
+    return out

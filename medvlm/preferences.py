@@ -73,9 +73,10 @@ def corpus_items(conversations:list, figures:list, source:Path|str='conversation
         items[c.id] = Item(c.id, pair_id, f.image, f.caption, f.mentions, c.turns, c.extra.get('generation', {}).get('errors', []))
     return items
 
-def load_items(conversations:Path|str, pmc_root:Path|str) -> dict:
+def load_items(conversations:Path|str, pmc_root:Path|str, allow_outside_root:bool=False) -> dict:
     "`Item`s of the LLaVA file `conversations` about the figures of the PMC corpus at `pmc_root`."
-    return corpus_items(read_llava_json(conversations), load_pmc_captions(pmc_root).items, conversations)
+    figures = load_pmc_captions(pmc_root, allow_outside_root=allow_outside_root).items
+    return corpus_items(read_llava_json(conversations), figures, conversations)
 
 # %% ../nbs/33_preferences.ipynb #e98b561f
 PAIR_KEYS = ('id', 'image', 'question', 'answer_positive', 'answer_negative')

@@ -14,9 +14,9 @@ from PIL import Image
 # %% auto #0
 __all__ = ['ImageSource', 'ANSWER_TYPES', 'IMAGE_TOKEN', 'DOMAINS', 'MISSPELT_KEYS', 'DataError', 'line_place', 'item_place',
            'clipped', 'quoted', 'load_image', 'image_problem', 'check_image', 'check_item_images', 'ImageRecord',
-           'MCQItem', 'VQAItem', 'Turn', 'Conversation', 'conversation_problems', 'undecodable_place', 'read_json',
-           'read_state', 'write_text_atomic', 'write_json_atomic', 'read_jsonl', 'write_jsonl', 'read_llava_json',
-           'write_llava_json', 'FigureCaption']
+           'MCQItem', 'VQAItem', 'Turn', 'Conversation', 'conversation_problems', 'undecodable_place', 'json_cut_short',
+           'read_json', 'read_state', 'write_text_atomic', 'write_json_atomic', 'read_jsonl', 'write_jsonl',
+           'read_llava_json', 'write_llava_json', 'FigureCaption']
 
 # %% ../nbs/01_records.ipynb #04df4621
 class DataError(ValueError):
@@ -67,13 +67,18 @@ def load_image(source:ImageSource) -> Image.Image:
 
 # %% ../nbs/01_records.ipynb #57a478ab
 def image_problem(source:ImageSource) -> str|None:
-    "Why `source` (path or encoded bytes) cannot be read as an image — its header opened, PIL's `verify` — or None."
+    "Why `source` (path or encoded bytes) cannot be decoded as an image — header, checksums and every pixel — or None."
     encoded = isinstance(source, (bytes, bytearray))
+    opened = lambda: Image.open(io.BytesIO(source) if encoded else source)
     try:
         if not encoded and Path(source).suffix.lower() == '.dcm':
             import pydicom
-            return None if 'PixelData' in pydicom.dcmread(source) else 'a DICOM file without pixel data'
-        with Image.open(io.BytesIO(source) if encoded else source) as image: image.verify()
+            dataset = pydicom.dcmread(source)
+            if 'PixelData' not in dataset: return 'a DICOM file without pixel data'
+            dataset.pixel_array                                           # decoded, as load_image will
+            return None
+        with opened() as image: image.verify()                           # the header, and a PNG's checksums
+        with opened() as image: image.load()                             # every pixel: a JPEG cut short fails here
     except Exception as e:
         reason = str(e).splitlines()[0] if str(e) else ''
         return f"unreadable image ({type(e).__name__}{': ' + reason[:200] if reason else ''})"
@@ -198,13 +203,18 @@ def undecodable_place(data:bytes, error:UnicodeDecodeError) -> str:
     line = data.count(b'\n', 0, error.start) + 1
     return f"line {line} (1-based), byte {error.start}"
 
+def json_cut_short(error:json.JSONDecodeError) -> bool:
+    "Did the JSON text end inside a value (a file cut short), rather than hold a mistake before its end?"
+    return error.pos >= len(error.doc.rstrip()) or error.msg.startswith('Unterminated string')
+
 def read_json(path:Path|str):
     "Parse the JSON file at `path` (a byte-order mark is allowed); a missing or malformed file is a `DataError`."
     path = Path(path)
     if not path.is_file(): raise DataError(path, 'file not found')
     data = path.read_bytes()
     try: return json.loads(data.decode('utf-8-sig'))
-    except json.JSONDecodeError as e: raise DataError(path, f"not valid JSON ({e.msg})", f"line {e.lineno}, column {e.colno}") from None
+    except json.JSONDecodeError as e:
+        raise DataError(path, f"{'truncated: ' * json_cut_short(e)}not valid JSON ({e.msg})", f"line {e.lineno}, column {e.colno}") from None
     except UnicodeDecodeError as e: raise DataError(path, 'not UTF-8 text', undecodable_place(data, e)) from None
 
 def read_state(path:Path|str, recover:str):
@@ -239,10 +249,14 @@ def read_jsonl(path:Path|str, required:tuple=()) -> list:
     data = path.read_bytes()
     try: text = data.decode('utf-8-sig')                               # a byte-order mark is allowed, as in read_json
     except UnicodeDecodeError as e: raise DataError(path, 'not UTF-8 text', undecodable_place(data, e)) from None
-    for n, line in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    last = max((n for n, line in enumerate(lines, 1) if line.strip()), default=0)
+    for n, line in enumerate(lines, 1):
         if not line.strip(): continue
         try: record = json.loads(line)
-        except json.JSONDecodeError as e: raise DataError(path, f'not valid JSON ({e.msg})', f'line {n}') from None
+        except json.JSONDecodeError as e:
+            cut = n == last and not text.endswith(('\n', '\r')) and json_cut_short(e)      # the last line, no line break after it
+            raise DataError(path, f"{'truncated: the last line is cut short, ' * cut}not valid JSON ({e.msg})", f'line {n}') from None
         if not isinstance(record, dict): raise DataError(path, 'expected a JSON object', f'line {n}')
         if missing := [k for k in required if k not in record]: raise DataError(path, 'missing', f'line {n}', missing[0])
         records.append(record)

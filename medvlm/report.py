@@ -17,20 +17,22 @@ from .benchmarks import MCQ_BENCHMARKS
 
 
 # %% auto #0
-__all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'PAIRED_REFERENCES', 'FLAW_NAMES', 'run_letter_references',
+__all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES', 'FLAW_NAMES', 'run_letter_references',
            'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary', 'papers_order', 'method_order',
-           'benchmark_order', 'method_table', 'run_outcomes', 'paired_differences', 'verdict_of', 'paired_table',
-           'paired_prose', 'claim_sentences', 'study_differences', 'attribute_runs', 'attribute_table', 'shown',
-           'sources_note', 'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap',
-           'training_curves', 'curves_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
-           'weight_sweep', 'sweep_figure', 'selection_table', 'selection_prose', 'render_vital', 'vital_compact',
-           'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration',
-           'batch_lines', 'render_report']
+           'benchmark_order', 'mode_runs', 'modes_table', 'test_size_sentence', 'parse_table', 'parse_sentence',
+           'method_table', 'run_outcomes', 'paired_differences', 'verdict_of', 'paired_table', 'paired_prose',
+           'claim_sentences', 'study_differences', 'attribute_runs', 'attribute_table', 'shown', 'sources_note',
+           'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap', 'training_curves',
+           'curves_figure', 'paired_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
+           'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection', 'selection_table',
+           'selection_prose', 'vital_differences', 'vital_prose', 'render_vital', 'vital_compact', 'results_markdown',
+           'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration', 'batch_lines',
+           'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
 RUN_COLUMNS = ['benchmark', 'method', 'seed', 'preset', 'model', 'data_root', 'accuracy', 'ci_low', 'ci_high', 'n', 'unparseable',
-               'chance', 'always_a', 'majority_letter', 'source', 'per_attribute', 'history']
+               'chance', 'always_a', 'majority_letter', 'source', 'per_attribute', 'history', 'modes']
 
 def run_letter_references(m:dict, folder:Path) -> dict:
     "The chance, always-A and majority-letter scores of a run: from its metrics, else from its predictions."
@@ -48,7 +50,7 @@ def instruction_free_runs(runs_dir:Path|str) -> pd.DataFrame:
         rows.append({'benchmark': m['benchmark'], 'method': m['method'], 'seed': m['seed'], 'preset': m.get('preset'),
                      'model': m.get('model'), 'data_root': m.get('data_root'), 'accuracy': m['accuracy'], 'ci_low': m['ci'][0], 'ci_high': m['ci'][1],
                      'n': m['n'], 'unparseable': m['unparseable'], **run_letter_references(m, path.parent), 'source': str(path),
-                     'per_attribute': m['per_attribute'], 'history': m.get('history') or {}})
+                     'per_attribute': m['per_attribute'], 'history': m.get('history') or {}, 'modes': m.get('modes') or {}})
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
 
@@ -87,6 +89,56 @@ def papers_order(values, known) -> list:
 
 def method_order(methods) -> list: return papers_order(methods, [*METHODS, *LETTER_REFERENCES.values()])
 def benchmark_order(benchmarks) -> list: return papers_order(benchmarks, MCQ_BENCHMARKS)
+
+MODE_NAMES = {'generate': 'generate (paper)', 'loglik': 'letter likelihood', 'cloze': 'option likelihood (cloze)'}
+
+def mode_runs(runs:pd.DataFrame) -> pd.DataFrame:
+    "A row per run and evaluation mode: its accuracy, and how often it agrees with the paper's generate-and-parse."
+    rows = [{'benchmark': r.benchmark, 'method': r.method, 'seed': r.seed, 'mode': 'generate', 'accuracy': r.accuracy, 'agreement': 1.0}
+            for r in runs.itertuples()]
+    rows += [{'benchmark': r.benchmark, 'method': r.method, 'seed': r.seed, 'mode': mode, 'accuracy': m['accuracy'],
+              'agreement': m.get('agreement_with_generate')} for r in runs.itertuples() for mode, m in (r.modes or {}).items()]
+    return pd.DataFrame(rows, columns=['benchmark', 'method', 'seed', 'mode', 'accuracy', 'agreement'])
+
+def modes_table(runs:pd.DataFrame) -> pd.DataFrame:
+    "Rows (method, mode), columns benchmarks: 'accuracy ± seeds' 95 % half-width (agreement with generate)'; empty when runs kept one mode."
+    modes = mode_runs(runs)
+    if modes['mode'].nunique() < 2: return pd.DataFrame()
+    cells = {}
+    for (method, mode, benchmark), group in modes.groupby(['method', 'mode', 'benchmark']):
+        mean, half = seed_interval(group.accuracy)
+        agree = group.agreement.mean()
+        cells.setdefault((method, mode), {})[benchmark] = (
+            f"{mean:.3f}" + (f" ± {half:.3f}" if not np.isnan(half) else '') +
+            (f" (agrees {agree:.2f})" if mode != 'generate' and not pd.isna(agree) else ''))
+    table = pd.DataFrame.from_dict(cells, orient='index')
+    order = [(m, mode) for m in method_order(modes.method.unique()) for mode in MODE_NAMES if (m, mode) in table.index]
+    table = table.reindex(index=order, columns=benchmark_order(table.columns))
+    table.index = [f"{m} — {MODE_NAMES[mode]}" for m, mode in table.index]
+    return table.rename_axis('method — evaluation').fillna('—')
+
+def test_size_sentence(runs:pd.DataFrame) -> str:
+    "How many questions each run asks per benchmark, and the 95 % half-width that size allows one run at 50 % accuracy."
+    sizes = runs.groupby('benchmark').n.max().reindex(benchmark_order(runs.benchmark.unique()))
+    half = lambda n: 1.96 * np.sqrt(0.25 / n)
+    enough = [b for b, n in sizes.items() if half(n) <= 0.05]
+    return ("Test questions per run (one run's 95 % half-width at 50 % accuracy): " + ', '.join(f"{b} {n} (±{half(n):.3f})" for b, n in sizes.items())
+            + f". {'All' if len(enough) == len(sizes) else 'Only ' + ', '.join(enough) if enough else 'None'} of them reach ±0.05 alone; the ± above is over seeds "
+            "(the spread tuning adds), and the paired table compares methods question by question.")
+
+def parse_table(runs:pd.DataFrame) -> pd.DataFrame:
+    "Methods × benchmarks: the share of answers the paper's parser read a letter from, seeds pooled (unparseable counts wrong)."
+    pooled = runs.groupby(['method', 'benchmark'])[['unparseable', 'n']].sum()
+    table = (1 - pooled.unparseable / pooled.n).round(3).unstack('benchmark')
+    return table.reindex(index=method_order(table.index), columns=benchmark_order(table.columns))
+
+def parse_sentence(runs:pd.DataFrame, below:float=0.99) -> str:
+    "Which (method, benchmark) cells parse fewer than `below` of their answers, or that all parse."
+    low = parse_table(runs).stack()
+    low = low[low < below]
+    if low.empty: return f"Every method parses at least {below:.0%} of its answers on every benchmark."
+    return (f"Parse rate below {below:.0%} (those answers count wrong): " +
+            ', '.join(f"{m} on {b} {v:.3f}" for (m, b), v in low.items()) + '.')
 
 def method_table(summary:pd.DataFrame) -> pd.DataFrame:
     "Methods × benchmarks, cells 'mean ± half-width' (a † marks a single seed's bootstrap interval); references last."
@@ -255,6 +307,28 @@ def curves_figure(curves:pd.DataFrame):
     return grid.figure
 
 # %% ../nbs/40_report.ipynb #d11b5827
+def paired_figure(differences:pd.DataFrame):
+    "\"Does the proxy help?\": each method minus zero-shot and minus the empty instruction, per benchmark, with the paired 95 % interval."
+    import matplotlib.pyplot as plt, seaborn as sns
+    references = list(dict.fromkeys(differences.reference))
+    figure, axes = plt.subplots(1, len(references), figsize=(4.2 * len(references), 3.4), sharey=True, squeeze=False)
+    methods, benchmarks = method_order(differences.method.unique()), benchmark_order(differences.benchmark.unique())
+    palette = dict(zip(benchmarks, sns.color_palette('deep', len(benchmarks))))
+    for axis, reference in zip(axes[0], references):                 # one row per method in every panel (shared y)
+        mine = differences[differences.reference == reference]
+        for j, benchmark in enumerate(benchmarks):
+            rows = mine[mine.benchmark == benchmark].set_index('method').reindex(methods)
+            y = np.arange(len(methods)) + (j - (len(benchmarks) - 1) / 2) * 0.18
+            axis.errorbar(rows.difference, y, xerr=rows.half_width, fmt='o', ms=4, capsize=2, color=palette[benchmark], label=benchmark)
+        axis.axvline(0, color='0.3', lw=0.8)
+        axis.set_yticks(range(len(methods)), methods)
+        axis.set(xlabel=f'accuracy − {reference} (paired, 95 % interval)', title=f'against {reference}')
+    axes[0][0].legend(fontsize=7)
+    figure.suptitle(f"Does the proxy help? n = {int(differences.questions.min())}–{int(differences.questions.max())} questions "
+                    f"a benchmark, {int(differences.seeds.max())} seeds", fontsize=9)
+    figure.tight_layout()
+    return figure
+
 def save_figure(figure, path:Path) -> Path:
     import matplotlib.pyplot as plt
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -270,7 +344,17 @@ def render_instruction_free(runs_dir:Path|str, out:Path|str) -> dict:
     written = {}
     written['instruction_free'] = write_table(method_table(method_summary(runs)), out, 'instruction_free',
         'Instruction-free tuning: MCQ accuracy', runs.source, relative_to=relative,
-        note='Mean over seeds ± half-width of the 95 % t-interval over seeds († one seed: the run\'s bootstrap interval).')[1]
+        note='Mean over seeds ± half-width of the 95 % t-interval over seeds († one seed: the run\'s bootstrap interval).',
+        after=[test_size_sentence(runs), "Parse rate: the share of answers with a letter after \"The correct answer is\" (seeds pooled).",
+               parse_table(runs).to_markdown(), parse_sentence(runs)])[1]
+    modes = modes_table(runs)
+    if not modes.empty:
+        written['modes'] = write_table(modes, out, 'instruction_free_modes', 'Instruction-free tuning: the three ways of reading an MCQ answer',
+            runs.source, relative_to=relative,
+            note='Mean over seeds ± half-width of the 95 % t-interval. generate: the paper\'s protocol (generate, parse the letter after '
+                 '"The correct answer is", unparseable counts wrong); letter likelihood: the likeliest option letter after that prefix; '
+                 'option likelihood (cloze): the option whose text the model finds likeliest, independent of the letter format. '
+                 '"agrees": the share of questions where the mode picks the same answer as generate.')[1]
     write_table(method_summary(runs).set_index(['method', 'benchmark']), out, 'instruction_free_numbers',
                 'Instruction-free tuning: numbers', runs.source, relative_to=relative)
     differences = study_differences(runs)
@@ -279,6 +363,7 @@ def render_instruction_free(runs_dir:Path|str, out:Path|str) -> dict:
             'Instruction-free tuning: paired differences on the same questions', runs.source, relative_to=relative,
             note='Method minus reference, question by question (seeds averaged), mean ± half-width of the 95 % t-interval; '
                  '* the interval excludes 0.\n\n' + '\n'.join(f'- {s}' for s in paired_prose(differences)))[1]
+        written['paired_figure'] = save_figure(paired_figure(differences), out/'instruction_free_paired.png')
     written['per_attribute'] = write_table(attribute_table(per_attribute), out, 'instruction_free_attributes',
         'Instruction-free tuning: accuracy per attribute (mean over seeds)', runs.source, relative_to=relative)[1]
     written['accuracy_figure'] = save_figure(accuracy_figure(runs), out/'instruction_free_accuracy.png')
@@ -292,26 +377,57 @@ def render_instruction_free(runs_dir:Path|str, out:Path|str) -> dict:
 def vital_sources(study_dir:Path) -> list:
     return [study_dir/'summary.json', *sorted(study_dir.glob('arms/*/metrics.json'))]
 
-def weight_sweep(summary:dict) -> pd.DataFrame:
-    "w, set, metric, value for every selected arm (closed accuracy per VQA set in llava-med mode, chat relative score)."
+def vital_summaries(study_dir:Path|str) -> list:
+    "The `summary.json` of the study in `study_dir` and of its other seeds (`<study_dir>-seed<k>`), seed 0 first."
+    from medvlm.vital import seed_studies
+    return [read_json(d/'summary.json') for d in seed_studies(study_dir)]
+
+def seed_table(tables:list) -> pd.DataFrame:
+    "Cell by cell over same-shaped tables (one per seed): 'mean ± half-width of the 95 % t-interval' ('mean' for one seed)."
+    stacked = pd.concat(tables, keys=range(len(tables))).apply(pd.to_numeric, errors='coerce')
+    grouped = stacked.groupby(level=1, sort=False)
+    mean = grouped.mean()
+    half = grouped.agg(lambda v: seed_interval(v.dropna())[1] if v.notna().sum() > 1 else float('nan'))
+    number = lambda m: f"{m:.0f}" if float(m).is_integer() else f"{m:.3f}"
+    cell = lambda m, h: '—' if pd.isna(m) else number(m) if pd.isna(h) or h < 5e-4 else f"{m:.3f} ± {h:.3f}"
+    return pd.DataFrame([[cell(m, h) for m, h in zip(mean.loc[i], half.loc[i])] for i in mean.index],
+                        index=mean.index, columns=mean.columns).rename_axis(tables[0].index.name)
+
+def weight_sweep(summaries) -> pd.DataFrame:
+    "w, metric, value, seed for every selected arm of every seed (closed accuracy per VQA set in llava-med mode, chat relative score)."
     rows = []
-    for arm, r in summary['arms'].items():
-        if not arm.startswith('selected-w'): continue
-        w = float(arm.removeprefix('selected-w'))
-        rows += [{'w': w, 'metric': f'{name} closed', 'value': modes['llava-med']['closed_accuracy']} for name, modes in r['vqa'].items()]
-        rows.append({'w': w, 'metric': 'chat relative / 100', 'value': r['chat']['relative_score'] / 100})
-    return pd.DataFrame(rows, columns=['w', 'metric', 'value'])
+    for summary in ([summaries] if isinstance(summaries, dict) else summaries):
+        seed = summary['study']['seed']
+        for arm, r in summary['arms'].items():
+            if not arm.startswith('selected-w'): continue
+            w = float(arm.removeprefix('selected-w'))
+            rows += [{'w': w, 'metric': f'{name} closed', 'value': modes['llava-med']['closed_accuracy'], 'seed': seed} for name, modes in r['vqa'].items()]
+            rows.append({'w': w, 'metric': 'chat relative / 100', 'value': r['chat']['relative_score'] / 100, 'seed': seed})
+    return pd.DataFrame(rows, columns=['w', 'metric', 'value', 'seed'])
 
 def sweep_figure(sweep:pd.DataFrame):
     import matplotlib.pyplot as plt, seaborn as sns
     figure, axis = plt.subplots(figsize=(4.6, 3.2))
-    sns.lineplot(sweep, x='w', y='value', hue='metric', marker='o', errorbar=None, ax=axis)
+    seeds = sweep.seed.nunique() if 'seed' in sweep else 1
+    sns.lineplot(sweep, x='w', y='value', hue='metric', marker='o', errorbar=seed_bounds if seeds > 1 else None, ax=axis)
     weights = sorted(sweep.w.unique())
     axis.set(xscale='log', xlabel='clinician weight w (log scale)', ylabel='score', ylim=(0, 1.02))
     axis.set_xticks(weights, [f"{w:g}" for w in weights]); axis.minorticks_off()          # only the weights that were run
     axis.legend(fontsize=7)
+    axis.set_title(f"mean of {seeds} seed{'s' * (seeds > 1)}" + (', 95 % t-interval' if seeds > 1 else ''), fontsize=8)
     figure.tight_layout()
     return figure
+
+def pooled_selection(summaries:list) -> dict:
+    "The selection part of one summary for all seeds: flaw counts summed, held-out agreement and AUC averaged, pairs summed."
+    kept, held = {}, {}
+    for summary in summaries:
+        for name, counts in (summary.get('kept') or {}).items():
+            if counts: kept[name] = {k: kept.get(name, {}).get(k, 0) + v for k, v in counts.items()}
+        for w, h in (summary.get('selection') or {}).items(): held.setdefault(w, []).append(h)
+    selection = {w: {**{k: float(np.mean([h[k] for h in hs])) for k in ('agreement', 'auc') if all(k in h for h in hs)},
+                     'pairs': sum(h.get('pairs', 0) for h in hs)} for w, hs in held.items()}
+    return {'study': summaries[0]['study'], 'kept': kept, 'selection': selection}
 
 FLAW_NAMES = {'wrong_fact': 'a wrong fact', 'vague': 'a vague answer', 'few_rounds': 'too few rounds'}
 
@@ -349,38 +465,76 @@ def selection_prose(summary:dict) -> list:
                      "the selector on wrong facts, which the held-out agreement measures, and blunts the judge's signal on the other kinds of flaw.")
     return lines
 
+def vital_differences(summaries:list, reference:str) -> pd.DataFrame:
+    "Every arm minus `reference`, seed by seed (same seed: same data and questions): closed accuracy per VQA set (llava-med) and chat score / 100."
+    rows = []
+    for summary in summaries:
+        arms = summary['arms']
+        if reference not in arms: continue
+        def scores(r): return {**{f"{name} closed": m['llava-med']['closed_accuracy'] for name, m in r['vqa'].items()},
+                               'chat / 100': (r['chat']['relative_score'] or 0) / 100}
+        base = scores(arms[reference])
+        rows += [{'arm': arm, 'metric': k, 'seed': summary['study']['seed'], 'difference': v - base[k]}
+                 for arm, r in arms.items() if arm != reference for k, v in scores(r).items()]
+    return pd.DataFrame(rows, columns=['arm', 'metric', 'seed', 'difference'])
+
+def vital_prose(summaries:list) -> list:
+    "Sentences: each selected arm and the oracle against `random` and `all`, per metric — clearly better, worse, or not (95 % t-interval over seeds)."
+    silent = [arm for arm in summaries[0]['arms'] if all(m['llava-med']['open_recall'] == 0 for s in summaries if arm in s['arms']
+                                                        for m in s['arms'][arm]['vqa'].values())]
+    lines = [f"Open-question recall is 0 for {', '.join(silent)} on every VQA set and seed: no answer contains the reference's "
+             f"words (`37_vital` says why)."] if silent else []
+    if len(summaries) < 2: return lines + ["One seed: no interval, so no comparison is called better or worse."]
+    for reference in ('random', 'all'):
+        differences = vital_differences(summaries, reference)
+        for arm, group in differences.groupby('arm', sort=False):
+            if not (arm.startswith('selected-') or arm == 'oracle'): continue
+            verdicts = {'better': [], 'worse': [], 'not clearly different': []}
+            for metric, g in group.groupby('metric', sort=False):
+                mean, half = seed_interval(g.groupby('seed').difference.mean())      # one value a seed; one seed: no interval
+                verdict = 'better' if mean - half > 0 else 'worse' if mean + half < 0 else 'not clearly different'
+                verdicts[verdict].append(f"{metric} {mean:+.3f} ± {half:.3f}")
+            lines.append(f"{arm} against {reference} ({len(set(group.seed))} seeds): " + '; '.join(
+                f"{v} on {', '.join(items)}" for v, items in verdicts.items() if items) + '.')
+    return lines
+
 def render_vital(study_dir:Path|str, out:Path|str) -> dict:
-    "The comparison table and weight-sweep figure of the BioMed-VITAL study in `study_dir`, written into `out`."
-    from medvlm.vital import comparison_table
+    "The comparison table, selection table and weight-sweep figure of the BioMed-VITAL study in `study_dir` (and its other seeds), written into `out`."
+    from medvlm.vital import comparison_table, seed_studies
     study_dir, out = Path(study_dir), Path(out)
     if not (study_dir/'summary.json').is_file(): raise FileNotFoundError(f"{study_dir}: no BioMed-VITAL summary.json; run `medvlm vital`")
-    summary = read_json(study_dir/'summary.json')
-    table = comparison_table(summary)
+    summaries = vital_summaries(study_dir)
+    summary, seeds = summaries[0], [s['study']['seed'] for s in summaries]
+    table = seed_table([comparison_table(s) for s in summaries])
     table.columns = [' '.join(c) if isinstance(c, tuple) else c for c in table.columns]
     study = summary['study']
-    note = (f"Preset `{study['preset']['name']}`, seed {study['seed']}, model `{shown(study['model'], out.parent)}`; selection scores "
-            f"{summary['rounds']} rounds; random and selected arms keep {summary['fraction']:.0%} of the generated data.")
-    written = {'vital': write_table(table, out, 'biomed_vital', 'BioMed-VITAL: all vs random vs selected', vital_sources(study_dir),
-                                    note, relative_to=out.parent)[1]}
+    note = (f"Preset `{study['preset']['name']}`, seeds {', '.join(map(str, seeds))} (mean ± half-width of the 95 % t-interval over seeds), "
+            f"model `{shown(study['model'], out.parent)}`; selection scores {summary['rounds']} rounds; random, oracle (error-free "
+            f"conversations only) and selected arms keep {summary['fraction']:.0%} of the generated data. VQA test items per arm: "
+            + ', '.join(f"{name} {m['llava-med']['n_open']} open + {m['llava-med']['n_closed']} closed" for name, m in next(iter(summary['arms'].values()))['vqa'].items()) + '.')
+    sources = [p for d in seed_studies(study_dir) for p in vital_sources(d)]
+    written = {'vital': write_table(table, out, 'biomed_vital', 'BioMed-VITAL: all vs random vs oracle vs selected', sources,
+                                    note, relative_to=out.parent, after=vital_prose(summaries))[1]}
+    summary = pooled_selection(summaries)
     selection = selection_table(summary)
     if not selection.empty:
         written['selection'] = write_table(selection, out, 'biomed_vital_selection', 'BioMed-VITAL: what each selection keeps',
                                            [study_dir/'summary.json'], 'Agreement with held-out clinician pairs, and the share (%) of each '
                                            'training set holding each kind of flaw the writer injected (a conversation can hold several).',
                                            relative_to=out.parent, after=selection_prose(summary))[1]
-    sweep = weight_sweep(summary)
+    sweep = weight_sweep(summaries)
     if sweep.w.nunique() > 1: written['sweep_figure'] = save_figure(sweep_figure(sweep), out/'biomed_vital_sweep.png')
     return written
 
 # %% ../nbs/40_report.ipynb #057138bd
-def vital_compact(summary:dict) -> pd.DataFrame:
-    "The BioMed-VITAL headline per arm — the study's comparison table without the strict mode and the win rate."
+def vital_compact(summaries) -> pd.DataFrame:
+    "The BioMed-VITAL headline per arm, mean ± 95 % half-width over seeds — the comparison table without the strict mode and the win rate."
     from medvlm.vital import comparison_table
-    table = comparison_table(summary)
-    keep = [c for c in table.columns if c[0] == 'train' or c[1].endswith('llava-med') or c == ('chat', 'relative')]
-    compact = table[keep]
+    tables = [comparison_table(s) for s in ([summaries] if isinstance(summaries, dict) else summaries)]
+    keep = [c for c in tables[0].columns if c[0] == 'train' or c[1].endswith('llava-med') or c == ('chat', 'relative')]
+    compact = seed_table([t[keep] for t in tables])
     compact.columns = [' '.join(c).replace(' llava-med', '').replace(' open', ' open recall') for c in keep]
-    return compact.round(3)
+    return compact
 
 def results_markdown(instruction_free_dir:Path|str|None=None, vital_dir:Path|str|None=None, link:str='reports') -> str:
     "The README's results section: the headline tables, computed from the run files; `link` is the report's folder."
@@ -390,17 +544,25 @@ def results_markdown(instruction_free_dir:Path|str|None=None, vital_dir:Path|str
         parts += ['### Instruction-free tuning: MCQ accuracy', '',
                   f"Mean over seeds {', '.join(str(s) for s in sorted(set(runs.seed)))} ± half-width of the 95 % t-interval; "
                   f"preset {', '.join(sorted(set(runs.preset)))}. Per attribute: [{link}/instruction_free_attributes.md]({link}/instruction_free_attributes.md).", '',
-                  method_table(method_summary(runs)).to_markdown(), '']
+                  method_table(method_summary(runs)).to_markdown(), '', parse_sentence(runs), '']
+        modes = mode_runs(runs)
+        if modes['mode'].nunique() > 1:
+            means = modes.groupby('mode').agg(accuracy=('accuracy', 'mean'), agreement=('agreement', 'mean'))
+            parts += ['Read the same answers two more ways (all runs pooled; per method and benchmark: '
+                      f'[{link}/instruction_free_modes.md]({link}/instruction_free_modes.md)): ' + '; '.join(
+                          f"{MODE_NAMES[m]} {means.accuracy[m]:.3f}" + (f" (agrees with generate on {means.agreement[m]:.0%})" if m != 'generate' else '')
+                          for m in MODE_NAMES if m in means.index) + '.', '']
         differences = study_differences(runs)
         if not differences.empty:
             parts += [f"Paired on the same questions (the 95 % interval of each difference: [{link}/instruction_free_paired.md]({link}/instruction_free_paired.md)):", '',
                       *[f'- {s}' for s in paired_prose(differences)], '']
     if vital_dir is not None and (Path(vital_dir)/'summary.json').is_file():
-        summary = read_json(Path(vital_dir)/'summary.json')
-        parts += ['### BioMed-VITAL: all vs random vs selected', '',
-                  f"Preset {summary['study']['preset']['name']}, seed {summary['study']['seed']}; VQA in LLaVA-Med's metric mode "
-                  f"(both modes: [{link}/biomed_vital.md]({link}/biomed_vital.md)).", '',
-                  vital_compact(summary).to_markdown(), '']
+        summaries = vital_summaries(vital_dir)
+        parts += ['### BioMed-VITAL: all vs random vs oracle vs selected', '',
+                  f"Preset {summaries[0]['study']['preset']['name']}, seeds {', '.join(str(s['study']['seed']) for s in summaries)} "
+                  f"(mean ± half-width of the 95 % t-interval); VQA in LLaVA-Med's metric mode "
+                  f"(both modes and the selection: [{link}/biomed_vital.md]({link}/biomed_vital.md)).", '',
+                  vital_compact(summaries).to_markdown(), '', *[f'- {s}' for s in vital_prose(summaries)], '']
     return '\n'.join(parts)
 
 def readme_results(reports_dir:Path|str) -> str:
@@ -464,8 +626,9 @@ def render_report(out:Path|str, instruction_free_dir:Path|str|None=None, vital_d
         configuration += run_configuration(instruction_free_runs(instruction_free_dir), out.parent)
     if has(vital_dir, 'summary.json'):
         sections.append(('BioMed-VITAL', render_vital(vital_dir, out)))
-        study = read_json(Path(vital_dir)/'summary.json')['study']
-        configuration.append(f"- BioMed-VITAL study: preset `{study['preset']['name']}`, seed {study['seed']}, model `{shown(study['model'], out.parent)}`, "
+        studies = [s['study'] for s in vital_summaries(vital_dir)]
+        study = studies[0]
+        configuration.append(f"- BioMed-VITAL study: preset `{study['preset']['name']}`, seeds {', '.join(str(s['seed']) for s in studies)}, model `{shown(study['model'], out.parent)}`, "
                              f"data {data_roots(study['roots'].values(), out.parent)}, "
                              f"backend `{study['backend']['kind']}`")
     if not sections: raise FileNotFoundError(f"nothing to report: no instruction-free runs in {instruction_free_dir} and no study in {vital_dir}")

@@ -29,11 +29,13 @@ class ReproducePreset:
     tune: str                      # instruction-free tuning preset
     vital: str                     # BioMed-VITAL study preset
     seeds: tuple = (0, 1, 2)
+    vital_seeds: tuple = (0, 1, 2)     # one BioMed-VITAL study each: generation, selection, tuning all drawn anew
+    mode: str = 'all'                  # MCQ evaluation: the paper's generate-and-parse, with letter and option likelihood beside it
     benchmarks: tuple = MCQ_BENCHMARKS
     methods: tuple = tuple(METHODS)
 
 REPRODUCE_PRESETS = {
-    'quick': ReproducePreset('quick', world='test', base='test', tune='test', vital='test', seeds=(0,)),
+    'quick': ReproducePreset('quick', world='test', base='test', tune='test', vital='test', seeds=(0,), vital_seeds=(0,)),
     'default': ReproducePreset('default', world='default', base=None, tune='default', vital='default'),   # the shipped base
     'paper': ReproducePreset('paper', world=None, base=None, tune='paper', vital='paper'),      # real data, real model
 }
@@ -63,15 +65,15 @@ def instruction_free_jobs(preset:ReproducePreset, runs_dir:Path, model:Path|str,
     return [Job(f'instruction_free/{benchmark}', experiments_dir()/'instruction_free.ipynb',
                 study_folder(runs_dir, preset.tune)/benchmark/'executed.ipynb',
                 {'benchmark': benchmark, 'methods': list(preset.methods), 'seeds': list(preset.seeds), 'model': str(model),
-                 'data_root': str(roots[benchmark]), 'preset': preset.tune, 'runs_dir': str(runs_dir)},
+                 'data_root': str(roots[benchmark]), 'preset': preset.tune, 'mode': preset.mode, 'runs_dir': str(runs_dir)},
                 tuple(run_folder(runs_dir, benchmark, method, seed, preset.tune)/'metrics.json'
                       for method in preset.methods for seed in preset.seeds))
             for benchmark in preset.benchmarks]
 
 def vital_job(preset:ReproducePreset, runs_dir:Path, model:Path|str, roots:dict, seed:int=0) -> Job:
     from medvlm.vital import VITAL_SETS, study_folder
-    out = study_folder(runs_dir, preset.vital)
-    return Job('biomed_vital', experiments_dir()/'biomed_vital.ipynb', runs_dir/'notebooks'/f'biomed_vital-{preset.vital}.ipynb',
+    out = study_folder(runs_dir, preset.vital, seed)
+    return Job(f'biomed_vital/seed{seed}', experiments_dir()/'biomed_vital.ipynb', runs_dir/'notebooks'/f'{out.name}.ipynb',
                {'preset': preset.vital, 'out': str(out), 'data_root': {name: str(roots[name]) for name in VITAL_SETS},
                 'model': str(model), 'seed': seed},
                (out/'summary.json',))
@@ -122,7 +124,7 @@ def reproduce(preset:str='default', out:Path|str|None=None, settings=None, worke
     from medvlm.synth_world import synth_world
     from medvlm.pretrain import pretrain
     from medvlm.report import render_report
-    from medvlm.vital import VITAL_SETS
+    from medvlm.vital import VITAL_SETS, study_folder as vital_study_folder
     from medvlm.instruction_free import study_folder
     chosen, settings = get_reproduce_preset(preset), settings or read_settings()
     if chosen.world is None and chosen.base is not None:
@@ -150,7 +152,7 @@ def reproduce(preset:str='default', out:Path|str|None=None, settings=None, worke
         pretrain(model, data_dir/'generic', chosen.base, settings.seed, progress=False)
     log(f"base model: {model}")
     lap('base')
-    jobs = [vital_job(chosen, runs_dir, model, roots, settings.seed)] + instruction_free_jobs(chosen, runs_dir, model, roots)
+    jobs = [vital_job(chosen, runs_dir, model, roots, seed) for seed in chosen.vital_seeds] + instruction_free_jobs(chosen, runs_dir, model, roots)
     results = run_jobs(jobs, workers, log=log)
     lap('notebooks')
     out.mkdir(parents=True, exist_ok=True)
@@ -158,5 +160,5 @@ def reproduce(preset:str='default', out:Path|str|None=None, settings=None, worke
                'seconds': round(time.perf_counter() - started, 1), 'stages': stages,
                'jobs': results, 'failed': [r for r in results if r['status'] == 'failed']}
     write_json_atomic(out/'reproduce.json', summary, indent=1)   # before the report, which reads it
-    render_report(out, study_folder(runs_dir, chosen.tune), Path(jobs[0].parameters['out']))
+    render_report(out, study_folder(runs_dir, chosen.tune), vital_study_folder(runs_dir, chosen.vital))   # seed 0's; the others beside it
     return summary

@@ -295,11 +295,12 @@ def run_selection(conversations:Path|str, # stage 1's LLaVA JSON (with `pair_id`
                   encoders:tuple, # (image, text) `Encoder`s, e.g. `default_encoders(base)`
                   config:SelectConfig|None=None,
                   held_out:Path|str|None=None, # clinician pairs to measure agreement on
-                  cache:EmbeddingCache|Path|str|None=None) -> dict: # default: `out/cache`
+                  cache:EmbeddingCache|Path|str|None=None, # default: `out/cache`
+                  allow_outside_root:bool=False) -> dict: # let the corpus's image paths leave `pmc_root` (data/README.md)
     "Train the selector on clinician and judge preferences, score every conversation, write the top shares and metrics."
     config, out = config or SelectConfig(), Path(out)
     chats = read_llava_json(conversations)
-    items = corpus_items(chats, load_pmc_captions(pmc_root).items, conversations)
+    items = corpus_items(chats, load_pmc_captions(pmc_root, allow_outside_root=allow_outside_root).items, conversations)
     clinician_pairs = read_clinician_pairs(clinician, items, config.clinician_weight)[:config.clinician_pairs]
     model_pairs = judge_preferences(read_judge_scores(judge, items), items, config.model_pairs, config.rounds, config.seed)
     selector = Selector(*encoders, config, cache if cache is not None else out/'cache')

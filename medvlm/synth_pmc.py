@@ -9,15 +9,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .records import DOMAINS
+from .records import DOMAINS, IMAGE_TOKEN
 from .synth import (SynthPreset, PRESETS, Canvas, blob_outline, draw, choice, item_rng, save_jpeg, write_json)
 
 # %% auto #0
 __all__ = ['SIDE_X', 'SIDES', 'PRIORS', 'CT_GREY', 'NUCLEUS', 'LESION_COLOURS', 'ORGAN_LOOKS', 'TRAY', 'RENDERERS',
-           'NUMBER_WORDS', 'OMIT', 'OMITTABLE', 'STUDIES', 'MENTION_SUBJECTS', 'PMC_NAME', 'NULL_MENTION_SHARE', 'grey',
-           'tint', 'truth', 'draw_chest_xray', 'place_spots', 'draw_brain_mri', 'draw_abdominal_ct', 'scatter_nuclei',
-           'draw_histology', 'draw_gross', 'render', 'article', 'finding_text', 'caption_and_mention', 'pmc_record',
-           'write_pmc']
+           'NUMBER_WORDS', 'OMIT', 'OMITTABLE', 'STUDIES', 'MENTION_SUBJECTS', 'PMC_NAME', 'NULL_MENTION_SHARE',
+           'OPTIONAL_FORMS', 'ALIGNMENT_NAME', 'MISSPELT_EVERY', 'grey', 'tint', 'truth', 'draw_chest_xray',
+           'place_spots', 'draw_brain_mri', 'draw_abdominal_ct', 'scatter_nuclei', 'draw_histology', 'draw_gross',
+           'render', 'article', 'finding_text', 'caption_and_mention', 'pmc_record', 'alignment_record', 'write_pmc']
 
 # %% ../nbs/11_synth_pmc.ipynb #9cf72a78
 SIDE_X = {'right': -1, 'left': 1}   # the patient's side -> direction on the image (radiological convention)
@@ -288,6 +288,9 @@ def caption_and_mention(gt:dict, rng:np.random.Generator, figure:int) -> tuple:
 # %% ../nbs/11_synth_pmc.ipynb #e204bb6d
 PMC_NAME = 'pmc'
 NULL_MENTION_SHARE = 0.05      # figures the release gives `in_text_mention: null`
+OPTIONAL_FORMS = {11: ('pmid', 'absent'), 13: ('fig_id', ''), 17: ('pmid', None)}   # figure index % 20 -> optional field, as released
+ALIGNMENT_NAME = 'instruct/llava_med_alignment.json'
+MISSPELT_EVERY = 20            # every 20th conversation spells its key 'conversatons', as some LLaVA-Med files do
 
 def pmc_record(seed:int, index:int, size:int=64) -> tuple:
     "(record, image, ground truth) of figure `index` of the corpus."
@@ -302,7 +305,18 @@ def pmc_record(seed:int, index:int, size:int=64) -> tuple:
     record = {'pair_id': f'{pmid}_F{figure}', 'pmid': pmid, 'fig_id': f'F{figure}', 'fig_label': f'Figure {figure}',
               'fig_caption': caption, 'in_text_mention': mentions, 'domain': {d: d == domain for d in DOMAINS}}
     if item_rng(seed, 'pmc-quirks', index).random() < NULL_MENTION_SHARE: record['in_text_mention'] = None   # own stream
+    if index % 20 in OPTIONAL_FORMS:           # an optional field left out, empty or null: the loader reads all three alike
+        key, form = OPTIONAL_FORMS[index % 20]
+        if form == 'absent': del record[key]
+        else: record[key] = form
     return record, image, gt
+
+def alignment_record(record:dict, index:int) -> dict:
+    "LLaVA-Med's concept-alignment form of a figure: the caption as the answer to a plain request, keyed by `pair_id`."
+    key = 'conversatons' if index % MISSPELT_EVERY == 7 else 'conversations'
+    return {'id': record['pair_id'], 'image': f"{record['pair_id']}.jpg",
+            key: [{'from': 'human', 'value': f"{IMAGE_TOKEN}\nWhat does this figure show?"},
+                  {'from': 'gpt', 'value': record['fig_caption']}]}
 
 def write_pmc(root:Path, seed:int=0, preset:SynthPreset=PRESETS['test']) -> Path:
     "Write the synthetic figure-caption corpus (train + val + test figures of `preset`) under `root`."
@@ -313,5 +327,6 @@ def write_pmc(root:Path, seed:int=0, preset:SynthPreset=PRESETS['test']) -> Path
         save_jpeg(image, root/'images'/f"{record['pair_id']}.jpg")
         records.append(record); truths[record['pair_id']] = gt
     write_json(root/'instruct'/'llava_med_instruct_fig_captions.json', records)
+    write_json(root/ALIGNMENT_NAME, [alignment_record(r, i) for i, r in enumerate(records)])
     write_json(root/'ground_truth.json', truths)
     return root

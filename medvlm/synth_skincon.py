@@ -18,9 +18,10 @@ from .synth import PRESETS, SynthPreset, Canvas, blob_outline, item_rng, draw, s
 __all__ = ['CSV_CONCEPT_ORDER', 'SKINCON_HEADER', 'SKIN_TONES', 'TONE_WEIGHTS', 'COLOURS', 'MORPHOLOGIES', 'SURFACES',
            'DRAWN_CONCEPTS', 'MORPHOLOGY_WEIGHTS', 'COLOUR_WEIGHTS', 'SURFACE_COUNT_WEIGHTS', 'SURFACE_WEIGHTS',
            'HIDDEN_ON', 'NOT_TOGETHER', 'EXCLUDED_FRACTION', 'WHITE', 'BLACK', 'LESION_COLOURS', 'RADIUS',
-           'DRAW_SURFACE', 'Lesion', 'concept_labels', 'sample_surfaces', 'sample_lesion', 'mix', 'jittered',
-           'skin_canvas', 'shifted', 'lesion_outline', 'draw_body', 'spot', 'draw_scale', 'draw_crust', 'draw_ulcer',
-           'draw_pustules', 'draw_telangiectasia', 'draw_lesion', 'skincon_image_id', 'write_skincon']
+           'DRAW_SURFACE', 'MISSING_IMAGE_EVERY', 'Lesion', 'concept_labels', 'sample_surfaces', 'sample_lesion', 'mix',
+           'jittered', 'skin_canvas', 'shifted', 'lesion_outline', 'draw_body', 'spot', 'draw_scale', 'draw_crust',
+           'draw_ulcer', 'draw_pustules', 'draw_telangiectasia', 'draw_lesion', 'skincon_image_id', 'image_missing',
+           'write_skincon']
 
 # %% ../nbs/08_synth_skincon.ipynb #99020b3d
 CSV_CONCEPT_ORDER = [
@@ -221,13 +222,18 @@ def draw_lesion(rng:np.random.Generator, lesion:Lesion, size:int=64, out_of_focu
 def skincon_image_id(seed:int, index:int) -> str:
     return hashlib.md5(f'skincon-{seed}-{index}'.encode()).hexdigest() + '.jpg'
 
+MISSING_IMAGE_EVERY = 50   # every 50th row (index % 50 == 23) has no image: a Fitzpatrick17k URL that is gone
+
+def image_missing(index:int) -> bool: return index % MISSING_IMAGE_EVERY == 23
+
 def write_skincon(root:Path, seed:int=0, preset:SynthPreset=PRESETS['test']) -> Path:
-    "Write a synthetic SKINCON (`annotations_fitzpatrick17k.csv`, `images/<ImageID>`) under `root`."
+    "Write a synthetic SKINCON (`annotations_fitzpatrick17k.csv`, `images/<ImageID>`) under `root`; a few rows lack their image."
     root, rows = Path(root), []
     for index in range(preset.train + preset.val + preset.test):
         rng = item_rng(seed, 'skincon', index)
         image_id, excluded, lesion = skincon_image_id(seed, index), rng.random() < EXCLUDED_FRACTION, sample_lesion(rng)
-        save_jpeg(draw_lesion(rng, lesion, preset.image_size, out_of_focus=excluded), root/'images'/image_id)
+        image = draw_lesion(rng, lesion, preset.image_size, out_of_focus=excluded)      # drawn either way: the rows after stay as they were
+        if not image_missing(index): save_jpeg(image, root/'images'/image_id)
         labels = concept_labels(None if excluded else lesion)
         rows.append([index, image_id, int(excluded), *(labels[c] for c in CSV_CONCEPT_ORDER)])
     write_csv(root/'annotations_fitzpatrick17k.csv', SKINCON_HEADER, rows)

@@ -14,10 +14,10 @@ from .synth_pmc import render, PRIORS, NUMBER_WORDS
 # %% auto #0
 __all__ = ['NORMAL_FINDINGS', 'OPPOSITE', 'MODALITY_QUESTIONS', 'FINDING_QUESTIONS', 'ORGAN_QUESTIONS', 'ORGAN_POOLS', 'COLOURS',
            'FINDING_ANSWERS', 'OPEN_QUESTIONS', 'PLACES', 'RADIOLOGY_FAMILIES', 'PATHOLOGY_FAMILIES', 'SET_DOMAINS',
-           'SET_MODALITIES', 'VQA_RAD_ORGANS', 'QUESTION_TYPES', 'PARAPHRASED', 'SLAKE_LOCATIONS', 'CONTENT_TYPES',
-           'CHINESE_QUESTIONS', 'CHINESE_ANSWERS', 'CHINESE_SHARE', 'PATHVQA_SPLITS', 'lesion_words', 'ask_closed',
-           'ask_open', 'image_questions', 'vqa_case', 'write_vqa_rad', 'chinese', 'write_slake', 'write_parquet',
-           'write_pathvqa']
+           'SET_MODALITIES', 'VQA_RAD_ORGANS', 'QUESTION_TYPES', 'PARAPHRASED', 'SPELLED_TYPE', 'SLAKE_LOCATIONS',
+           'CONTENT_TYPES', 'CHINESE_QUESTIONS', 'CHINESE_ANSWERS', 'CHINESE_SHARE', 'PATHVQA_SPLITS', 'lesion_words',
+           'ask_closed', 'ask_open', 'image_questions', 'vqa_case', 'released_type', 'write_vqa_rad', 'chinese',
+           'write_slake', 'write_parquet', 'write_pathvqa']
 
 # %% ../nbs/12_synth_vqa.ipynb #2df3fae0
 NORMAL_FINDINGS = ('none', 'normal')
@@ -159,6 +159,11 @@ VQA_RAD_ORGANS = {'chest_xray': 'CHEST', 'mri': 'HEAD', 'ct_scan': 'ABD'}
 QUESTION_TYPES = {'abnormal': 'ABN', 'modality': 'MODALITY', 'organ': 'ORGAN', 'finding': 'PRES', 'location': 'POS',
                   'size': 'SIZE', 'count': 'COUNT', 'density': 'ATTRIB', 'colour': 'COLOR'}
 PARAPHRASED = 0.3   # share of questions that also get a paraphrased row
+SPELLED_TYPE = {'CLOSED': 'CLOSED ', 'OPEN': 'open'}   # how some rows of the release write the answer type
+
+def released_type(kind:str, qid:int) -> str:
+    "The answer type as row `qid` writes it: every 25th row (qid % 25 == 9) with a trailing space or in lower case."
+    return SPELLED_TYPE[kind] if qid % 25 == 9 else kind
 
 def write_vqa_rad(root:Path, seed:int=0, preset:SynthPreset=PRESETS['test']) -> Path:
     "Write synthetic VQA-RAD under `root`: `preset.val` training images and `preset.test` test images."
@@ -180,7 +185,8 @@ def write_vqa_rad(root:Path, seed:int=0, preset:SynthPreset=PRESETS['test']) -> 
                                  'image_organ': VQA_RAD_ORGANS[gt['domain']], 'evaluation': 'given', 'question': question,
                                  'question_rephrase': phrasings[1] if phrase == 'freeform' and len(phrasings) > 1 else 'NULL',
                                  'question_relation': 'NULL', 'question_frame': 'NULL',
-                                 'question_type': QUESTION_TYPES[q['family']], 'answer': answer, 'answer_type': q['answer_type']})
+                                 'question_type': QUESTION_TYPES[q['family']], 'answer': answer,
+                                 'answer_type': released_type(q['answer_type'], len(rows) + 1)})
     write_json(root/'VQA_RAD Dataset Public.json', rows, indent=4)
     return root
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from .records import (DataError, read_json, read_state, read_jsonl, read_llava_json, write_json_atomic, write_jsonl, write_llava_json,
                             check_image, check_item_images)
 from .settings import read_settings
-from .vqa_loaders import load_pmc_captions
+from .vqa_loaders import load_pmc_captions, file_name
+from .loaders import inside_root
 from .generate import GenerateConfig, generate, retried_on_rerun, parse_reply, to_conversation, read_demonstrations, write_demonstrations
 from .generate_backends import ErrorRates, OfflineBackend, GROUND_TRUTH, truth_demonstrations
 from .preferences import load_items, read_clinician_pairs, read_judge_scores, write_raters
@@ -23,7 +24,7 @@ from .vital_tune import EvalConfig, InstructConfig, conversation_examples, evalu
 
 # %% auto #0
 __all__ = ['VITAL_PRESETS', 'VITAL_SETS', 'FLAW_KINDS', 'VitalPreset', 'get_vital_preset', 'select_config', 'weight_name',
-           'arm_names', 'study_folder', 'Study', 'open_study', 'partition_figures', 'chat_question_set',
+           'arm_names', 'study_folder', 'seed_studies', 'Study', 'open_study', 'partition_figures', 'chat_question_set',
            'generate_stage', 'preference_files', 'conversations_path', 'select_stage', 'training_set',
            'training_source', 'flaw_counts', 'flawed_share', 'chat_judge', 'study_questions', 'check_question_images',
            'run_arm', 'arm_row', 'versus_all', 'kept_flaws', 'summarize', 'comparison_table', 'comparison_records',
@@ -46,9 +47,10 @@ class VitalPreset:
     tune: InstructConfig = field(default_factory=InstructConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     base_arm: bool = True            # also evaluate the untuned base
+    oracle_arm: bool = True          # also tune on k % of the conversations the writer left error-free (the upper bound; mini-world only)
 
 VITAL_PRESETS = {
-    'paper': VitalPreset('paper', select_preset='paper'),
+    'paper': VitalPreset('paper', select_preset='paper', oracle_arm=False),   # an LLM writer records no errors
     'default': VitalPreset('default', corpus=150, weights=(1, 400), select={'model_pairs': 3000}, held_out_pairs=100,
                            tune=InstructConfig(adapter='full', epochs=3, lr=3e-3, batch_size=16, checkpoint_every=20),
                            eval=EvalConfig(max_vqa=100, vqa_tokens=24, chat_tokens=48)),
@@ -72,11 +74,19 @@ def weight_name(w:float) -> str: return f'w{w:g}'
 
 def arm_names(preset:VitalPreset) -> list:
     "The arms of a study, in the order the table shows them."
-    return ['base'] * preset.base_arm + ['all', 'random'] + [f'selected-{weight_name(w)}' for w in preset.weights]
+    return ['base'] * preset.base_arm + ['all', 'random'] + ['oracle'] * preset.oracle_arm + [f'selected-{weight_name(w)}' for w in preset.weights]
 
-def study_folder(runs_dir:Path|str, preset:str='default') -> Path:
-    "The conventional folder of a study: `<runs>/vital` for the default preset, `<runs>/vital-<preset>` else."
-    return Path(runs_dir)/('vital' if preset == 'default' else f'vital-{preset}')
+def study_folder(runs_dir:Path|str, preset:str='default', seed:int=0) -> Path:
+    "The conventional folder of a study: `<runs>/vital` for the default preset, `<runs>/vital-<preset>` else; `-seed<k>` after it for seed k > 0."
+    folder = Path(runs_dir)/('vital' if preset == 'default' else f'vital-{preset}')
+    return folder.with_name(f'{folder.name}-seed{seed}') if seed else folder
+
+def seed_studies(folder:Path|str) -> list:
+    "The finished studies of one preset, seed 0's `folder` first, then its `-seed<k>` siblings in seed order."
+    folder = Path(folder)
+    found = [(0, folder)] + [(int(p.name.rsplit('-seed', 1)[1]), p) for p in folder.parent.glob(f'{folder.name}-seed*')
+                             if p.name.rsplit('-seed', 1)[1].isdigit()]
+    return [p for _, p in sorted(found) if (p/'summary.json').is_file()]
 
 # %% ../nbs/37_vital.ipynb #2b85a003
 VITAL_SETS = ('pmc', 'vqa-rad', 'slake', 'pathvqa')
@@ -99,6 +109,7 @@ class Study:
     model_scores: Path|None = None
     questions: Path|None = None      # chat questions (LLaVA-Med JSONL); None: about held-out figures, from the ground truth
     progress: bool = False
+    allow_outside_root: bool = False # let image paths leave the data roots (data/README.md); not part of the study's identity
 
     def __post_init__(self):
         self.out, self.model = Path(self.out), str(self.model)
@@ -160,7 +171,7 @@ def generate_stage(study:Study) -> dict:
     if (out/'conversations.json').is_file() and (study.out/'chat_questions.jsonl').is_file() and \
        not any(retried_on_rerun(f) for f in read_json(out/'failures.json')):       # failed requests: ask them again
         return {'conversations': len(read_json(out/'conversations.json')), 'failures': len(read_json(out/'failures.json')), 'done': True}
-    parts = partition_figures(load_pmc_captions(study.pmc).items, 0 if study.demonstrations else preset.demonstrations,
+    parts = partition_figures(load_pmc_captions(study.pmc, allow_outside_root=study.allow_outside_root).items, 0 if study.demonstrations else preset.demonstrations,
                               0 if study.questions else preset.chat_figures, preset.corpus)
     writer = study.backend or OfflineBackend.from_root(study.pmc, seed=study.seed)
     demos = (read_demonstrations(study.demonstrations) if study.demonstrations
@@ -190,7 +201,7 @@ def conversations_path(study:Study) -> Path:
 def select_stage(study:Study) -> dict:
     "Stage 2: {w: the selection run's metrics}, each under `select/w<w>/`."
     conversations, results, encoders = conversations_path(study), {}, study.encoders
-    items = load_items(conversations, study.pmc)
+    items = load_items(conversations, study.pmc, study.allow_outside_root)
     files = preference_files(study, items)
     read_clinician_pairs(files['clinician'], items); read_judge_scores(files['judge'], items)     # broken files fail before any encoder loads
     if files['held_out']: read_clinician_pairs(files['held_out'], items)
@@ -200,18 +211,26 @@ def select_stage(study:Study) -> dict:
         if (folder/'metrics.json').is_file(): results[weight_name(w)] = read_json(folder/'metrics.json'); continue
         encoders = encoders or default_encoders(study.model)
         results[weight_name(w)] = run_selection(conversations, study.pmc, files['clinician'], files['judge'], folder, encoders,
-                                                select_config(study.preset, w, study.seed), files['held_out'], cache)
+                                                select_config(study.preset, w, study.seed), files['held_out'], cache,
+                                                allow_outside_root=study.allow_outside_root)
     return results
 
 # %% ../nbs/37_vital.ipynb #0f2a2f57
 def training_set(study:Study, arm:str) -> list:
-    "The conversations arm `arm` is tuned on."
+    "The conversations arm `arm` is tuned on: all, a random k %, k % of the error-free ones (oracle), or a selected k %."
     conversations = read_llava_json(conversations_path(study))
     k = top_count(len(conversations), study.preset.fraction)
     if arm == 'all': return conversations
     if arm == 'random':
         keep = sorted(random.Random(f'{study.seed}:random').sample(range(len(conversations)), k))
         return [conversations[i] for i in keep]
+    if arm == 'oracle':
+        clean = [c for c in conversations if c.extra.get('generation', {}).get('injected') == []]
+        if flaw_counts(conversations) is None:
+            raise DataError(conversations_path(study), "the oracle arm needs the writer's record of injected errors "
+                                                       "('generation.injected'), which only the mini-world's offline writer keeps")
+        keep = sorted(random.Random(f'{study.seed}:oracle').sample(range(len(clean)), min(k, len(clean))))
+        return [clean[i] for i in keep]
     if arm.startswith('selected-'):
         top = study.out/'select'/arm.removeprefix('selected-')/f'top_{round(study.preset.fraction * 100)}.json'
         if not top.is_file(): raise FileNotFoundError(f'{top}: not selected yet; run the select stage first (medvlm vital select)')
@@ -250,13 +269,17 @@ def study_questions(study:Study) -> tuple:
     "(VQA items by set, chat questions) every arm is asked."
     path = study.out/'chat_questions.jsonl'
     if not path.is_file(): raise FileNotFoundError(f'{path}: not written yet; run the generate stage first (medvlm vital generate)')
-    return vqa_test_items(study.roots, study.preset.eval), read_chat_questions(path)
+    return vqa_test_items(study.roots, study.preset.eval, study.allow_outside_root), read_chat_questions(path)
 
 def check_question_images(study:Study, items:dict, questions:list) -> None:
     "Open every image the arms are asked about — the VQA test items, the chat questions' figures — refusing an unreadable one."
     for vqa in items.values(): check_item_images(vqa)
+    source = study.out/'chat_questions.jsonl'
     for n, question in enumerate(questions, 1):
-        check_image(study.pmc/'images'/question['image'], study.out/'chat_questions.jsonl', f'line {n} (1-based)', 'image')
+        where = f'line {n} (1-based)'
+        image = inside_root(study.pmc, file_name(source, where, 'image', question['image']), source, where, 'image',
+                            study.allow_outside_root, 'images')
+        check_image(image, source, where, 'image')
 
 def run_arm(study:Study, arm:str, evaluate:bool=True, tuned_only:bool=False, asked:tuple|None=None) -> dict|None:
     "Tune arm `arm` (unless `base`) and evaluate it; its metrics, also in `arms/<arm>/metrics.json`."
@@ -311,7 +334,7 @@ def versus_all(study:Study, arm:str, questions:list) -> dict|None:
 def kept_flaws(study:Study) -> dict:
     "{'all', 'random', 'w<w>'...: `flaw_counts` of what each arm trains on} — which kinds of flaw each selection lets through."
     if not (study.out/'generate'/'conversations.json').is_file(): return {}
-    sets = {'all': 'all', 'random': 'random', **{weight_name(w): f'selected-{weight_name(w)}' for w in study.preset.weights
+    sets = {'all': 'all', 'random': 'random', **({'oracle': 'oracle'} if study.preset.oracle_arm else {}), **{weight_name(w): f'selected-{weight_name(w)}' for w in study.preset.weights
                                                  if (study.out/'select'/weight_name(w)).is_dir()}}
     return {name: flaw_counts(training_set(study, arm)) for name, arm in sets.items()}
 

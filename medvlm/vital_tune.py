@@ -94,12 +94,12 @@ def sample_questions(questions:list, limit:int|None, name:str) -> list:
     if not limit or limit >= len(questions): return list(questions)
     return [questions[i] for i in sorted(random.Random(f'{QUESTION_SEED}:{name}').sample(range(len(questions)), limit))]
 
-def vqa_test_items(roots:dict, config:EvalConfig) -> dict:
+def vqa_test_items(roots:dict, config:EvalConfig, allow_outside_root:bool=False) -> dict:
     "{set: its test `VQAItem`s} for the sets of `config` (at most `max_vqa` each), read from `roots[set]`."
     items = {}
     for name in config.vqa_sets:
         if name not in roots: raise ValueError(f'no data root for the VQA set {name!r}')
-        test = load_dataset(name, roots[name]).split('test')
+        test = load_dataset(name, roots[name], **({'allow_outside_root': True} if allow_outside_root else {})).split('test')
         if not test: raise ValueError(f'{roots[name]}: no test questions for {name}')
         items[name] = sample_questions(test, config.max_vqa, name)
     return items

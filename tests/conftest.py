@@ -74,3 +74,36 @@ def synthetic_world_with_base(work:Path, sets:list) -> Path:
         assert main(['synth', name, '--out', str(work), '--preset', 'test']) == 0
     assert main(['pretrain', '--preset', 'test', '--data', str(work/'generic'), '--out', str(work/'base')]) == 0
     return work
+
+
+# ---- the model matrix (tests/test_model_matrix.py): each `@pytest.mark.matrix(cell)` test's outcome, per family, written to
+# the file MODEL_MATRIX_OUT names (`make model-matrix`), from which medvlm.model_matrix renders the README's model table.
+MATRIX_OUTCOMES = []
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'matrix(cell): one cell of the model matrix (family x capability)')
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report, marker = outcome.get_result(), item.get_closest_marker('matrix')
+    if marker is None or not hasattr(item, 'callspec') or 'family' not in item.callspec.params: return
+    if report.when != 'call' and not (report.when == 'setup' and (report.skipped or report.failed)): return
+    if hasattr(report, 'wasxfail'): status, note = ('xfail' if report.skipped else 'xpass'), report.wasxfail
+    elif report.skipped: status, note = 'skipped', (report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr))
+    else: status, note = report.outcome, ('' if report.passed else str(report.longrepr).strip().splitlines()[-1][:300])
+    MATRIX_OUTCOMES.append({'family': item.callspec.params['family'], 'cell': marker.args[0],
+                            'variant': item.callspec.id.replace(item.callspec.params['family'], '', 1).strip('-'),
+                            'test': item.name, 'status': status, 'note': note, 'seconds': round(report.duration, 2),
+                            **dict(report.user_properties)})
+
+
+def pytest_sessionfinish(session, exitstatus):
+    out = os.environ.get('MODEL_MATRIX_OUT')
+    if out and MATRIX_OUTCOMES:
+        import json, platform, torch, transformers, peft
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps({'versions': {'python': platform.python_version(), 'torch': torch.__version__,
+                                                      'transformers': transformers.__version__, 'peft': peft.__version__},
+                                         'outcomes': MATRIX_OUTCOMES}, indent=1) + '\n')

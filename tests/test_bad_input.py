@@ -304,6 +304,22 @@ def test_error_line_quotes_at_most_about_200_characters(cli, fresh_copy):
     assert len(result.err) < 700, len(result.err)
 
 
+def test_a_file_cut_inside_its_last_field_is_called_truncated(cli, fresh_copy):
+    "A download that stops inside the last field keeps the field count: the missing line break gives it away."
+    def cut(root):   # CheXpert's last record ends '...,1.0,1.0': cut after its last comma, 'Support Devices' reads blank
+        path = root/MIMIC_CHEXPERT
+        lines = gzip.decompress(path.read_bytes()).decode().splitlines()[:-1]
+        assert lines[-1].endswith(',1.0')
+        path.write_bytes(gzip.compress('\n'.join(lines)[:-3].encode()))
+    result, _ = run_case(cli, fresh_copy, 'mimic-cxr', 'mimic-cxr', cut)
+    assert_one_line_error(result, [f"{MIMIC_CHEXPERT}: line", "field 'Support Devices': truncated"])
+    def cut_path(root):   # WBCAtt's last field is the image path: the cut one is not reported as a missing image
+        path = root/'pbc_attr_v1_test.csv'
+        path.write_bytes(path.read_bytes().rstrip(b'\r\n')[:-5])
+    result, _ = run_case(cli, fresh_copy, 'wbcatt', 'wbcatt', cut_path)
+    assert_one_line_error(result, ["pbc_attr_v1_test.csv: line", "field 'path': truncated"])
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # 22.4 Images are checked where they are used
 # ---------------------------------------------------------------------------------------------------------------------
@@ -347,6 +363,28 @@ def test_tune_refuses_an_unreadable_image_before_writing_the_run(cli, fresh_copy
     assert not out.exists()
 
 
+def cut_body(root:Path, relative:str) -> None:
+    "Keep the image's header whole and cut its body short: a download that stopped, which PIL's `verify` lets pass."
+    import io
+    photo = io.BytesIO(); Image.effect_noise((64, 64), 40).convert('RGB').save(photo, 'JPEG', quality=90)
+    data = photo.getvalue()                                                 # a photograph whose body is most of the file
+    (root/relative).write_bytes(data[:len(data) * 2 // 3])
+    with Image.open(root/relative) as image: image.verify()             # the header alone looks fine
+
+def test_an_image_cut_short_inside_its_body_is_unreadable(cli, fresh_copy, tmp_path):
+    "Every pixel is decoded: --check-images counts a JPEG cut short after its header, and tune refuses it before any state."
+    image = 'PBC_dataset_normal_DIB/lymphocyte/LY_200.jpg'
+    result, root = run_case(cli, fresh_copy, 'wbcatt', 'wbcatt', lambda root: cut_body(root, image), ['--check-images'])
+    assert result.rc == 0, result.err
+    assert json.loads(result.out)['images'] == {'checked': 7, 'unreadable': {'train': 1}}
+    assert result.err.startswith('medvlm: warning: pbc_attr_v1_train.csv, line 4 (1-based, header = line 1): unreadable image (OSError'), result.err
+    out = tmp_path/'run'
+    refused = cli(['tune', '--benchmark', 'wbcatt', '--method', 'proxy', '--preset', 'test', '--data-root', root,
+                   '--model', tmp_path/'no-model-needed', '--out', out])
+    assert_one_line_error(refused, ['pbc_attr_v1_train.csv: line 4 (1-based, header = line 1): unreadable image', 'LY_200.jpg'])
+    assert not out.exists()
+
+
 def test_tune_keeps_paths_inside_the_root_unless_allowed(cli, fresh_copy, tmp_path):
     "`medvlm tune` refuses a linked-out image before any run state; with --allow-outside-root it reads past it."
     root = fresh_copy('wbcatt')
@@ -358,6 +396,23 @@ def test_tune_keeps_paths_inside_the_root_unless_allowed(cli, fresh_copy, tmp_pa
     assert not (tmp_path/'run').exists()
     allowed = cli([*argv, '--allow-outside-root'])
     assert 'outside the dataset root' not in allowed.err and 'no-model-here' in allowed.err, allowed.err  # on to the model
+
+
+def test_vital_keeps_paths_inside_the_roots_unless_allowed(cli, tmp_path):
+    "`medvlm vital` refuses a corpus image linked out of its root, naming file, item and field; --allow-outside-root reads it."
+    from medvlm.synth_world import synth_set
+    synth_set('pmc', tmp_path/'data', preset='test')
+    for name in ('vqa-rad', 'slake', 'pathvqa'): (tmp_path/'data'/name).mkdir()    # only the corpus is read to generate
+    captions = json.loads((tmp_path/'data'/'pmc'/PMC_CAPTIONS).read_text())
+    link_image(f"images/{captions[0]['pair_id']}.jpg")(tmp_path/'data'/'pmc')
+    argv = ['vital', 'generate', '--preset', 'test', '--data-root', tmp_path/'data', '--model', tmp_path/'no-model-needed',
+            '--out', tmp_path/'study']
+    assert_one_line_error(cli(argv), [f"llava_med_instruct_fig_captions.json: item 0 (0-based index, pair_id '{captions[0]['pair_id']}'), "
+                                      "field 'pair_id'", 'resolves outside the dataset root'])
+    assert not (tmp_path/'study'/'generate').exists()
+    allowed = cli([*argv, '--allow-outside-root'])
+    assert allowed.rc == 0, allowed.err
+    assert (tmp_path/'study'/'generate'/'conversations.json').is_file()
 
 
 # ---------------------------------------------------------------------------------------------------------------------
