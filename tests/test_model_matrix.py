@@ -5,9 +5,9 @@ reload with plain peft, merged save. Each test is one cell of the matrix (`@pyte
 MODEL_MATRIX_OUT=reports/model_matrix.json (`make model-matrix`) the outcomes are written there and rendered into
 the model table of the README and `29_model_matrix`.
 
-Cells that hit a bug in a hashed module (22_collate, 23_train: changing them forces the shipped base's retrain) are
-`xfail(strict=True)` with the bug and its fix in the reason; `test_*_with_collator_fix` runs those families through
-the same cells with the fix (`proposed_fix` below) patched in, so the fix is tested before it is applied."""
+A cell that hits a bug in a hashed module (22_collate, 23_train: changing them forces the shipped base's retrain) is
+`xfail(strict=True)` with the bug and its fix in the reason (`COLLATOR_BUGS`, `GENERATE_BUGS`); the three the matrix
+found first are fixed in 22_collate, so none is listed now."""
 import json, math, re
 
 import numpy as np
@@ -25,25 +25,9 @@ from medvlm.train import to_device, trainable_state
 
 torch.set_num_threads(1)     # tiny models on a shared 2-core machine
 
-# ---- known bugs of the hashed modules, by family (the reasons are what the xfail marks say)
-FLAT_IMAGES = ("22_collate passes the batch's images as one flat list (ChatCollator, prompt_inputs); Mllama's and Gemma 3's "
-               "processors read a flat list as all images of one prompt and refuse a batch of 2. Fix: images=[[e.image] for e in "
-               "examples if e.image is not None] (one list per sample; every family's processor accepts it)")
-FRAMED_IMAGE = ("22_collate.expand_labels expects each image token to become a run of image tokens; {what}, so labels cannot be placed. "
-                "Fix: answers always follow the image, so align the tail: after the last image token of the unexpanded ids, the "
-                "processor's ids must equal the tokenizer's; label those, mask everything before")
-DOUBLE_BOS = ("22_collate tokenizes the rendered chat with add_special_tokens=True although the template already writes "
-              "BOS: every row starts with two BOS tokens (transformers' apply_chat_template does not add it). Fix: "
-              "add_special_tokens = not all(text.startswith(tokenizer.bos_token) for text in texts), in token_labels, "
-              "the collator's processor call and prompt_inputs")
-COLLATOR_BUGS = {
-    'mllama': [FLAT_IMAGES, DOUBLE_BOS],
-    'gemma3': [FLAT_IMAGES, FRAMED_IMAGE.format(what="Gemma 3's processor frames it as '\\n\\n<start_of_image>' + soft tokens + "
-                                                       "'<end_of_image>\\n\\n'"), DOUBLE_BOS],
-    'idefics3': [FRAMED_IMAGE.format(what="Idefics3's processor writes tiles framed by <fake_token_around_image>, row/column "
-                                          "markers and <global-img>")],
-}
-GENERATE_BUGS = {'mllama': [FLAT_IMAGES], 'gemma3': [FLAT_IMAGES]}   # prompt_inputs: batched generation
+# ---- bugs of the hashed modules the matrix found (now fixed in 22_collate: images one list a sample, labels aligned on
+# the ids after the last image token, one BOS where the template writes it); a family listed here is marked xfail (strict)
+COLLATOR_BUGS, GENERATE_BUGS = {}, {}
 
 
 def family_params(names=None):
@@ -350,84 +334,6 @@ def test_cli_tune_and_evaluate(family, checkpoints, wbcatt, cli, tmp_path, reque
 
 
 # ---------------------------------------------------------------- the fix for the hashed collator, tested before it is applied
-class proposed_fix:
-    """22_collate with the three fixes named in COLLATOR_BUGS (images one list per sample; labels aligned on the ids after
-    the last image token; no second BOS), written as the replacements of its functions. The collator tests below patch
-    them in; once 22_collate carries them, the xfail marks above turn into XPASS (strict) and these tests can go."""
-    @staticmethod
-    def per_sample(images:list):
-        kept = [[image] for image in images if image is not None]
-        return kept or None
-
-    @staticmethod
-    def add_special_tokens(tokenizer, texts:list) -> bool:
-        "False when the template wrote the BOS itself (as transformers' apply_chat_template decides)."
-        bos = tokenizer.bos_token
-        return not (bos is not None and all(t.startswith(bos) for t in texts))
-
-    @staticmethod
-    def token_labels(tokenizer, text:str, spans:list, add_special_tokens:bool=True) -> tuple:
-        encoding = tokenizer(text, return_offsets_mapping=True, add_special_tokens=add_special_tokens)
-        return [any(a <= start < b for a, b in spans) and end > start for start, end in encoding['offset_mapping']], encoding['input_ids']
-
-    @staticmethod
-    def expand_labels(unexpanded:list, is_answer:list, expanded:list, image_token_id:int) -> list:
-        last = max((i for i, t in enumerate(unexpanded) if t == image_token_id), default=-1)
-        tail = len(unexpanded) - last - 1
-        if any(is_answer[:last + 1]) or tail > len(expanded) or expanded[len(expanded) - tail:] != unexpanded[last + 1:]:
-            raise ValueError("the processor's token ids after the image do not match the tokenizer's; cannot place labels")
-        return [False] * (len(expanded) - tail) + list(is_answer[last + 1:])
-
-    class ChatCollator(collate_module.ChatCollator):
-        def __call__(self, examples:list) -> dict:
-            fix, tokenizer = proposed_fix, self.processor.tokenizer
-            rendered = [collate_module.answer_spans(self.processor, chat_messages(e.turns, e.image is not None)) for e in examples]
-            texts = [text for text, _ in rendered]
-            special = fix.add_special_tokens(tokenizer, texts)
-            answer_masks = [fix.token_labels(tokenizer, text, spans, special) for text, spans in rendered]
-            tokenizer.padding_side = 'right'
-            batch = self.processor(images=fix.per_sample([e.image for e in examples]), text=texts, padding=True,
-                                   return_tensors='pt', add_special_tokens=special)
-            labels = torch.full_like(batch['input_ids'], -100)
-            for row, (is_answer, unexpanded) in enumerate(answer_masks):
-                length = int(batch['attention_mask'][row].sum())
-                expanded = batch['input_ids'][row, :length].tolist()
-                keep = torch.tensor(fix.expand_labels(unexpanded, is_answer, expanded, self.image_token_id))
-                labels[row, :length] = torch.where(keep, batch['input_ids'][row, :length], -100)
-            batch['labels'] = labels
-            return dict(batch)
-
-    @staticmethod
-    def prompt_inputs(processor, images:list, questions:list) -> dict:
-        texts = [collate_module.render(processor, chat_messages([Turn('human', q)], image is not None), True)
-                 for image, q in zip(images, questions)]
-        processor.tokenizer.padding_side = 'left'
-        return dict(processor(images=proposed_fix.per_sample(images), text=texts, padding=True, return_tensors='pt',
-                              add_special_tokens=proposed_fix.add_special_tokens(processor.tokenizer, texts)))
-
-
-@pytest.fixture
-def collator_fixed(monkeypatch):
-    import medvlm.tune, medvlm.vital_tune
-    for module in (collate_module, medvlm.tune, medvlm.vital_tune):
-        monkeypatch.setattr(module, 'ChatCollator', proposed_fix.ChatCollator)
-    monkeypatch.setattr(collate_module, 'prompt_inputs', proposed_fix.prompt_inputs)
-
-
-@pytest.mark.matrix('with collator fix')
-@pytest.mark.parametrize('family', family_params(['llava-1.5', 'llava-next', *COLLATOR_BUGS]))
-def test_with_collator_fix(family, checkpoints, collator_fixed, tmp_path, record_property):
-    "Collator, both tunings and batched generation pass with the fix, on the families it is for and on those that passed without it."
-    from medvlm.evaluate import evaluate_mcq
-    model, processor = load_model(checkpoints(family), 'none', 'cpu')
-    check_collator(processor)
-    items = mcq_items()
-    assert evaluate_mcq(model, processor, items, 'generate', batch_size=3, max_new_tokens=6) == \
-           [evaluate_mcq(model, processor, [item], 'generate', batch_size=1, max_new_tokens=6)[0] for item in items]
-    check_instruction_free(checkpoints(family), tmp_path/'if', record_property)
-    check_vital(checkpoints(family), tmp_path/'vital')
-
-
 def test_committed_model_table_is_rendered_from_the_committed_results():
     "reports/model_matrix.md is `model_table` of reports/model_matrix.json, not typed by hand (regenerate: make model-matrix)."
     from medvlm.model_matrix import model_table
