@@ -457,7 +457,7 @@ def selection_prose(summary:dict) -> list:
              + (f"; all: {share('all', 'flawed'):.0f} %, random: {share('random', 'flawed'):.0f} %" if kept.get('all') and kept.get('random') else '') + ")."]
     moves = sorted(FLAW_NAMES, key=lambda k: share(high, k) - share(low, k), reverse=True)
     lines.append('By kind, w = {:g} keeps '.format(hi) + '; '.join(
-        f"{more(share(high, k), share(low, k))} conversations with {FLAW_NAMES[k]} ({share(high, k):.0f} % vs {share(low, k):.0f} %)" for k in moves) + '.')
+        f"{more(share(high, k), share(low, k))} conversations with {FLAW_NAMES[k]} ({share(high, k):.1f} % vs {share(low, k):.1f} %)" for k in moves) + '.')
     if not summary['study'].get('files', {}).get('clinician_pairs') and share(high, moves[0]) > share(low, moves[0]) and moves[0] != 'wrong_fact':
         lines.append("Why, in the mini-world: every clinician pair — the ones the selector trains on and the held-out ones its agreement is "
                      "measured on — sets a correct answer against the same answer with a wrong fact (`oracle_pairs`); no pair contrasts a vague "
