@@ -741,6 +741,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                      'medvlm.synth_wbcatt.wbcatt_path': ('synth_wbcatt.html#wbcatt_path', 'medvlm/synth_wbcatt.py'),
                                      'medvlm.synth_wbcatt.write_wbcatt': ('synth_wbcatt.html#write_wbcatt', 'medvlm/synth_wbcatt.py')},
             'medvlm.synth_world': { 'medvlm.synth_world._marker': ('synth_world.html#_marker', 'medvlm/synth_world.py'),
+                                    'medvlm.synth_world.generator_digest': ('synth_world.html#generator_digest', 'medvlm/synth_world.py'),
                                     'medvlm.synth_world.set_names': ('synth_world.html#set_names', 'medvlm/synth_world.py'),
                                     'medvlm.synth_world.synth_set': ('synth_world.html#synth_set', 'medvlm/synth_world.py'),
                                     'medvlm.synth_world.synth_world': ('synth_world.html#synth_world', 'medvlm/synth_world.py')},
