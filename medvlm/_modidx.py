@@ -447,6 +447,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'medvlm.report.attribute_table': ('report.html#attribute_table', 'medvlm/report.py'),
                                'medvlm.report.batch_lines': ('report.html#batch_lines', 'medvlm/report.py'),
                                'medvlm.report.benchmark_order': ('report.html#benchmark_order', 'medvlm/report.py'),
+                               'medvlm.report.chat_table': ('report.html#chat_table', 'medvlm/report.py'),
                                'medvlm.report.claim_sentences': ('report.html#claim_sentences', 'medvlm/report.py'),
                                'medvlm.report.curves_figure': ('report.html#curves_figure', 'medvlm/report.py'),
                                'medvlm.report.data_roots': ('report.html#data_roots', 'medvlm/report.py'),

@@ -25,9 +25,9 @@ __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES'
            'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap', 'training_curves',
            'curves_figure', 'paired_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
            'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection', 'selection_table',
-           'selection_prose', 'vital_differences', 'vital_prose', 'render_vital', 'vital_compact', 'results_markdown',
-           'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration', 'batch_lines',
-           'render_report']
+           'selection_prose', 'chat_table', 'vital_differences', 'vital_prose', 'render_vital', 'vital_compact',
+           'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration',
+           'batch_lines', 'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
@@ -465,6 +465,12 @@ def selection_prose(summary:dict) -> list:
                      "the selector on wrong facts, which the held-out agreement measures, and blunts the judge's signal on the other kinds of flaw.")
     return lines
 
+def chat_table(summary:dict) -> pd.DataFrame:
+    "One row per arm: the chat relative score overall, per question type and per image domain."
+    rows = {arm: {'overall': r['chat']['relative_score'], **{f'type: {t}': v for t, v in (r['chat'].get('per_type') or {}).items()},
+                  **{f'domain: {d}': v for d, v in (r['chat'].get('per_domain') or {}).items()}} for arm, r in summary['arms'].items()}
+    return pd.DataFrame.from_dict(rows, orient='index').rename_axis('arm')
+
 def vital_differences(summaries:list, reference:str) -> pd.DataFrame:
     "Every arm minus `reference`, seed by seed (same seed: same data and questions): closed accuracy per VQA set (llava-med) and chat score / 100."
     rows = []
@@ -515,6 +521,11 @@ def render_vital(study_dir:Path|str, out:Path|str) -> dict:
     sources = [p for d in seed_studies(study_dir) for p in vital_sources(d)]
     written = {'vital': write_table(table, out, 'biomed_vital', 'BioMed-VITAL: all vs random vs oracle vs selected', sources,
                                     note, relative_to=out.parent, after=vital_prose(summaries))[1]}
+    chat = seed_table([chat_table(s) for s in summaries])
+    if len(chat.columns) > 1:
+        written['chat'] = write_table(chat, out, 'biomed_vital_chat', 'BioMed-VITAL: chat relative score per question type and image domain',
+                                      sources, 'Relative score = judged score of the arm\'s answer / judged score of the reference answer × 100; '
+                                      'mean ± half-width of the 95 % t-interval over seeds.', relative_to=out.parent)[1]
     summary = pooled_selection(summaries)
     selection = selection_table(summary)
     if not selection.empty:

@@ -321,6 +321,7 @@ def arm_row(metrics:dict) -> dict:
             'vqa': {name: {mode: {k: m[k] for k in ('open_recall', 'closed_accuracy', 'n_open', 'n_closed')} for mode, m in modes.items()}
                     for name, modes in metrics['vqa'].items()},
             'chat': {'relative_score': chat.get('relative_score'), 'per_type': {t: s['relative_score'] for t, s in chat.get('per_type', {}).items()},
+                     'per_domain': {d: s['relative_score'] for d, s in chat.get('per_domain', {}).items()},
                      'n': (chat.get('overall') or {}).get('n')}}
 
 def versus_all(study:Study, arm:str, questions:list) -> dict|None:
