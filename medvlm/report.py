@@ -393,10 +393,10 @@ def seed_table(tables:list) -> pd.DataFrame:
     return pd.DataFrame([[cell(m, h) for m, h in zip(mean.loc[i], half.loc[i])] for i in mean.index],
                         index=mean.index, columns=mean.columns).rename_axis(tables[0].index.name)
 
-def weight_sweep(summaries) -> pd.DataFrame:
+def weight_sweep(summaries:list) -> pd.DataFrame:
     "w, metric, value, seed for every selected arm of every seed (closed accuracy per VQA set in llava-med mode, chat relative score)."
     rows = []
-    for summary in ([summaries] if isinstance(summaries, dict) else summaries):
+    for summary in summaries:
         seed = summary['study']['seed']
         for arm, r in summary['arms'].items():
             if not arm.startswith('selected-w'): continue
@@ -538,10 +538,10 @@ def render_vital(study_dir:Path|str, out:Path|str) -> dict:
     return written
 
 # %% ../nbs/40_report.ipynb #057138bd
-def vital_compact(summaries) -> pd.DataFrame:
+def vital_compact(summaries:list) -> pd.DataFrame:
     "The BioMed-VITAL headline per arm, mean ± 95 % half-width over seeds — the comparison table without the strict mode and the win rate."
     from medvlm.vital import comparison_table
-    tables = [comparison_table(s) for s in ([summaries] if isinstance(summaries, dict) else summaries)]
+    tables = [comparison_table(s) for s in summaries]
     keep = [c for c in tables[0].columns if c[0] == 'train' or c[1].endswith('llava-med') or c == ('chat', 'relative')]
     compact = seed_table([t[keep] for t in tables])
     compact.columns = [' '.join(c).replace(' llava-med', '').replace(' open', ' open recall') for c in keep]
