@@ -23,6 +23,8 @@ The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
     U  {"lr":1e-3,"untied":1,"phases":[[4000,{"copy":0.5,"lookup":0.5}]]}    <- the lookup forms (untied embeddings)
     M  {"lr":1e-3,"untied":1,"pool":"train","novel":1,"every":1000,"phases":[[5000,{"copy":0.5,"lookup":0.5}]]}
        (multi-token words, tested on novel ones: copy 1.00 by 3,000; lookup at chance at 1,000-5,000)
+    C  {"lr":1e-3,"untied":1,"novel":1,"every":1000,"phases":[[2000,{"copy":0.5,"lookup":0.5},"core"],[4000,{"copy":0.3,"lookup":0.7},"train"]]}
+    C2 {"lr":1e-3,"untied":1,"novel":1,"every":1000,"pool":"mixed","phases":[[6000,{"copy":0.4,"lookup":0.6}]]}
 """
 import sys, json, time, numpy as np, torch
 from medvlm.generic_tasks import task_copy, task_lookup, task_stated, core_words, train_words, novel_words, mcq_turns
@@ -47,8 +49,17 @@ if 'rope_theta' in cfg:
     def tc(spec, tok):
         c = _tc(spec, tok); c.text_config.rope_parameters = {'rope_type': 'default', 'rope_theta': cfg['rope_theta']}; return c
     TB.tiny_config = tc
-w = train_words() if cfg.get('pool') == 'train' else core_words()[:cfg.get('words', 240)]
+POOLS = {'core': core_words()[:cfg.get('words', 240)], 'train': train_words()}
+POOLS['mixed'] = POOLS['core'] + POOLS['train']
+w = POOLS[cfg.get('pool', 'core')]
 test_words = novel_words() if cfg.get('novel') else w
+def pool_of(step):
+    "a phase may name its own word pool as a third element (the one-token -> multi-token curriculum)"
+    at = 0
+    for phase in phases:
+        at += phase[0]
+        if step < at: break
+    return POOLS[phase[2]] if len(phase) > 2 else w
 def lookup_bal(rng, attributes, words, n_max=6, **_):
     at = int(rng.integers(n_max)); n = int(rng.integers(max(at + 1, 2), n_max + 1))
     opts = [words[i] for i in rng.permutation(len(words))[:n]]
@@ -83,7 +94,7 @@ def lookup_bare(rng, attributes, words, n_max=6, **_):
 TASK = {'lookup_bare': lookup_bare, 'lookup_phr': lookup_phr, 'copy_long': copy_long, 'forward': forward, 'lookup_var': lookup_var, 'copy': task_copy, 'lookup': task_lookup, 'stated': task_stated, 'lookup_bal': lookup_bal}
 def phase_of(step):
     at = 0
-    for n, mix in phases:
+    for n, mix, *_ in phases:
         at += n
         if step < at: return mix
     return phases[-1][1]
@@ -92,9 +103,9 @@ class Stream:
     def __getitem__(self, i):
         rng = np.random.default_rng([0, i]); mix = phase_of(i // 32)
         names = list(mix); p = np.array(list(mix.values()), float); t = names[rng.choice(len(names), p=p / p.sum())]
-        return ChatExample(None, TASK[t](rng, {}, words=w, n_max=cfg.get('n_max', 6), image_share=0.0, max_words=1)[1])
+        return ChatExample(None, TASK[t](rng, {}, words=pool_of(i // 32), n_max=cfg.get('n_max', 6), image_share=0.0, max_words=1)[1])
 s = Stream()
-model, proc = build_tiny_base([t.value for i in range(0, len(s), max(len(s)//3000, 1)) for t in s[i].turns] + w, spec)
+model, proc = build_tiny_base([t.value for i in range(0, len(s), max(len(s)//3000, 1)) for t in s[i].turns] + sorted({x for ph in phases if len(ph) > 2 for x in POOLS[ph[2]]} | set(w)), spec)
 rng = np.random.default_rng(99)
 copies = [task_copy(np.random.default_rng([9, i]), {}, words=w)[1] for i in range(64)]
 looks = []

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .records import (DOMAINS, IMAGE_TOKEN, Conversation, DataError, FigureCaption, Turn, conversation_problems,
+from .records import (DOMAINS, IMAGE_TOKEN, Conversation, DataError, FigureCaption, Turn, conversation_problems, respelt_keys, quoted,
                             read_json, write_json_atomic, write_llava_json)
 from .vqa_loaders import mention_text
 
@@ -57,6 +57,7 @@ class Demonstration:
 
 def _demonstration(path:Path, i:int, item) -> Demonstration:
     where = f'item {i}'
+    if (fixed := respelt_keys(item)) is not None: item = fixed            # 'conversatons', as some LLaVA-Med files write it
     missing = [k for k in ('fig_caption', 'conversations', 'domain') if not isinstance(item, dict) or k not in item]
     if missing: raise DataError(path, 'missing', where, missing[0])
     turns = item['conversations']
@@ -65,7 +66,9 @@ def _demonstration(path:Path, i:int, item) -> Demonstration:
     problems = conversation_problems({'id': str(i), 'conversations': clean})
     if problems: raise DataError(path, problems[0][1], where, problems[0][0])
     domain = item['domain']
-    domains = [domain] if isinstance(domain, str) else [d for d in DOMAINS if isinstance(domain, dict) and domain.get(d)]
+    if isinstance(domain, dict) and not all(isinstance(v, bool) for v in domain.values()):   # "no" is not false: refuse, never guess
+        raise DataError(path, f"must map domains to booleans (true/false), got {quoted(domain)}", where, 'domain')
+    domains = [domain] if isinstance(domain, str) else [d for d in DOMAINS if isinstance(domain, dict) and domain.get(d) is True]
     if not set(domains) <= set(DOMAINS) or not domains:
         raise DataError(path, f"must name one of {', '.join(DOMAINS)} or map them to booleans", where, 'domain')
     mentions = [mention_text(m) for m in item.get('in_text_mention') or []]

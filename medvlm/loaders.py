@@ -19,7 +19,7 @@ from .benchmarks import (WBCATT_VALUES, WBCATT_MISSING, SKINCON_CONCEPTS, CBIS_V
 __all__ = ['WBCATT_SPLITS', 'SKINCON_EXCLUDE', 'CBIS_FILES', 'CBIS_ABNORMALITY', 'CBIS_CASE', 'LoadResult', 'csv_records',
            'csv_record_lines', 'row_place', 'read_csv_checked', 'check_value', 'image_present', 'keep_image',
            'inside_root', 'plain_name', 'Seen', 'load_wbcatt', 'instfree_skincon_splits', 'load_skincon',
-           'cbis_validation_patients', 'kaggle_crop_index', 'cbis_image', 'load_cbis', 'mimic_file',
+           'cbis_validation_patients', 'kaggle_crop_index', 'cbis_case_folder', 'cbis_image', 'load_cbis', 'mimic_file',
            'mimic_study_folder', 'unique_column', 'load_mimic_cxr']
 
 # %% ../nbs/03_loaders.ipynb #21ecaf64
@@ -57,9 +57,12 @@ def csv_record_lines(path:Path) -> list:
     return [line for line, _ in csv_records(path)]
 
 def row_place(table:pd.DataFrame, index:int) -> str:
-    "The place of data row `index` of a table from `read_csv_checked`: the line it starts on."
+    "The place of data row `index` of a table from `read_csv_checked`: the line it starts on (and a warning on an unterminated last record)."
     lines = table.attrs.get('lines')
-    return line_place(lines[index] if lines else index + 2)
+    place = line_place(lines[index] if lines else index + 2)
+    if index == len(table) - 1 and table.attrs.get('unterminated'):
+        place += ', the last record, with no line break after it (truncated? the file may be cut short inside it)'
+    return place
 
 def _undecodable(path:Path) -> str:
     "The place of the first byte of CSV `path` that is not UTF-8: the line (header = line 1) and byte."
@@ -89,14 +92,6 @@ def _ends_in_line_break(path:Path) -> bool:
             f.seek(-1, 2); last = f.read(1)
     return last in (b'\n', b'\r')
 
-def _cut_last_field(path:Path, table:pd.DataFrame, line:int) -> None:
-    "Refuse a file whose last record has no line break after it: its last field may be cut short, with the field count intact."
-    if _ends_in_line_break(path): return
-    column = table.columns[-1]
-    raise DataError(path, f"truncated: the last record has no line break after it, so its last field ({quoted(table.iloc[-1, -1])}) "
-                          f"may be cut short (the file ends mid-download?); if the file is whole, end it with a line break",
-                    line_place(line), column)
-
 def read_csv_checked(path:Path, required:list, aliases:dict|None=None) -> pd.DataFrame:
     "Read the CSV at `path` as text, renaming `aliases` columns, refusing a missing, empty, cut-short or malformed file and missing columns."
     if not path.is_file(): raise DataError(path, 'file not found')
@@ -115,7 +110,7 @@ def read_csv_checked(path:Path, required:list, aliases:dict|None=None) -> pd.Dat
     if table.empty: raise DataError(path, 'no data rows')
     records = csv_records(path)
     _short_record(path, records)
-    _cut_last_field(path, table, records[-1][0])
+    table.attrs['unterminated'] = not _ends_in_line_break(path)       # read, but errors in its last record say it may be cut
     lines = [line for line, _ in records[1:]]
     table.attrs['lines'] = lines if len(lines) == len(table) else None      # counted apart from pandas: used only if they agree
     return table
@@ -264,12 +259,16 @@ def kaggle_crop_index(root:Path, allow_outside_root:bool=False) -> dict|None:
         index[row['PatientID']] = next((c for c in candidates if c.is_file()), candidates[-1])
     return index
 
+def cbis_case_folder(crop_path:str) -> str:
+    "The case folder a CBIS cropped-image path starts with ('Mass-Training_P_00001_LEFT_CC_1'), written with / or \\."
+    return crop_path.strip().replace('\\', '/').split('/')[0]
+
 def cbis_image(root:Path, crop_path:str, kaggle:dict|None, path:Path|None=None, where:str|None=None,
                allow_outside_root:bool=False) -> Path:
     "Where the cropped image of a CBIS row (`path`, `where`) lives, in whichever release `root` holds."
     crop_path = crop_path.strip()
     if kaggle is None: return inside_root(root, crop_path, path or root, where, 'cropped image file path', allow_outside_root)
-    return kaggle.get(crop_path.split('/')[0], root/'jpeg'/'(no cropped image listed in csv/dicom_info.csv)')
+    return kaggle.get(cbis_case_folder(crop_path), root/'jpeg'/'(no cropped image listed in csv/dicom_info.csv)')
 
 # %% ../nbs/03_loaders.ipynb #0f2797aa
 def _cbis_lesion_value(result, path, where, key, raw) -> str:
@@ -293,7 +292,7 @@ def _cbis_record(root, path, where, row, kind, split, kaggle, skip_missing, resu
     if not keep_image(result, split, image, path, where, 'cropped image file path', skip_missing): return None
     keys = ('abnormality type', *CBIS_LESION_KEYS[abnormality], 'pathology')
     extra = {k: v.strip() for k, v in row.items() if k not in keys}
-    return ImageRecord(row['cropped image file path'].strip().split('/')[0], image, split,
+    return ImageRecord(cbis_case_folder(row['cropped image file path']), image, split,
                        {k: lesion.get(k, row[k].strip()) for k in keys}, 'cbis', f"{path.name}, {where}", extra)
 
 CBIS_CASE = ('patient_id', 'left or right breast', 'image view', 'abnormality id')   # with the kind: one abnormality
@@ -313,7 +312,7 @@ def load_cbis(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, al
         keyed = all(k in table.columns for k in CBIS_CASE)           # the release's columns; without them, the folder alone
         for i, row in enumerate(table.to_dict('records')):
             if keyed: cases.add((kind, *(row[k].strip() for k in CBIS_CASE)), path, row_place(table, i), 'abnormality id')
-            folders.add(row['cropped image file path'].strip().split('/')[0], path, row_place(table, i), 'cropped image file path')
+            folders.add(cbis_case_folder(row['cropped image file path']), path, row_place(table, i), 'cropped image file path')
             record_split = 'val' if split == 'train' and row['patient_id'] in validation else split
             if splits and record_split not in splits: continue
             record = _cbis_record(root, path, row_place(table, i), row, kind, record_split, kaggle, skip_missing, result,

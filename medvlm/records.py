@@ -16,7 +16,7 @@ __all__ = ['ImageSource', 'ANSWER_TYPES', 'IMAGE_TOKEN', 'DOMAINS', 'MISSPELT_KE
            'clipped', 'quoted', 'load_image', 'image_problem', 'check_image', 'check_item_images', 'ImageRecord',
            'MCQItem', 'VQAItem', 'Turn', 'Conversation', 'conversation_problems', 'undecodable_place', 'json_cut_short',
            'read_json', 'read_state', 'write_text_atomic', 'write_json_atomic', 'read_jsonl', 'write_jsonl',
-           'read_llava_json', 'write_llava_json', 'FigureCaption']
+           'respelt_keys', 'read_llava_json', 'write_llava_json', 'FigureCaption']
 
 # %% ../nbs/01_records.ipynb #04df4621
 class DataError(ValueError):
@@ -278,7 +278,7 @@ def _conversation_from_json(record:dict) -> Conversation:
 
 MISSPELT_KEYS = {'conversatons': 'conversations'}   # as some LLaVA-Med releases write it
 
-def _respelt(record):
+def respelt_keys(record):
     "`record` with its misspelt keys read as the right ones (None when it had none)."
     if not isinstance(record, dict) or not any(k in record and v not in record for k, v in MISSPELT_KEYS.items()): return None
     return {MISSPELT_KEYS.get(k, k) if MISSPELT_KEYS.get(k) not in record else k: v for k, v in record.items()}
@@ -289,7 +289,7 @@ def read_llava_json(path:Path|str, notes:list|None=None) -> list:
     if not isinstance(data, list): raise DataError(path, f"expected a JSON list of conversations, got {type(data).__name__}")
     conversations, seen, respelt = [], set(), 0
     for i, record in enumerate(data):
-        if (fixed := _respelt(record)) is not None: record, respelt = fixed, respelt + 1
+        if (fixed := respelt_keys(record)) is not None: record, respelt = fixed, respelt + 1
         problems = conversation_problems(record)
         if problems: raise DataError(path, problems[0][1], item_place(i, record), problems[0][0])
         if str(record['id']) in seen: raise DataError(path, f"duplicate id {quoted(record['id'])} (ids compare as text: 1 and \"1\" are one id)", item_place(i, record), 'id')

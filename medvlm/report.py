@@ -25,9 +25,9 @@ __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES'
            'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap', 'training_curves',
            'curves_figure', 'paired_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
            'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection', 'selection_table',
-           'selection_prose', 'vital_differences', 'vital_prose', 'render_vital', 'vital_compact', 'results_markdown',
-           'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration', 'batch_lines',
-           'render_report']
+           'selection_prose', 'chat_table', 'vital_differences', 'vital_prose', 'render_vital', 'vital_compact',
+           'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration',
+           'batch_lines', 'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
@@ -393,10 +393,10 @@ def seed_table(tables:list) -> pd.DataFrame:
     return pd.DataFrame([[cell(m, h) for m, h in zip(mean.loc[i], half.loc[i])] for i in mean.index],
                         index=mean.index, columns=mean.columns).rename_axis(tables[0].index.name)
 
-def weight_sweep(summaries) -> pd.DataFrame:
+def weight_sweep(summaries:list) -> pd.DataFrame:
     "w, metric, value, seed for every selected arm of every seed (closed accuracy per VQA set in llava-med mode, chat relative score)."
     rows = []
-    for summary in ([summaries] if isinstance(summaries, dict) else summaries):
+    for summary in summaries:
         seed = summary['study']['seed']
         for arm, r in summary['arms'].items():
             if not arm.startswith('selected-w'): continue
@@ -457,13 +457,19 @@ def selection_prose(summary:dict) -> list:
              + (f"; all: {share('all', 'flawed'):.0f} %, random: {share('random', 'flawed'):.0f} %" if kept.get('all') and kept.get('random') else '') + ")."]
     moves = sorted(FLAW_NAMES, key=lambda k: share(high, k) - share(low, k), reverse=True)
     lines.append('By kind, w = {:g} keeps '.format(hi) + '; '.join(
-        f"{more(share(high, k), share(low, k))} conversations with {FLAW_NAMES[k]} ({share(high, k):.0f} % vs {share(low, k):.0f} %)" for k in moves) + '.')
+        f"{more(share(high, k), share(low, k))} conversations with {FLAW_NAMES[k]} ({share(high, k):.1f} % vs {share(low, k):.1f} %)" for k in moves) + '.')
     if not summary['study'].get('files', {}).get('clinician_pairs') and share(high, moves[0]) > share(low, moves[0]) and moves[0] != 'wrong_fact':
         lines.append("Why, in the mini-world: every clinician pair — the ones the selector trains on and the held-out ones its agreement is "
                      "measured on — sets a correct answer against the same answer with a wrong fact (`oracle_pairs`); no pair contrasts a vague "
                      "answer or a conversation cut short, which only the model judge's scores penalise. Weighting the clinicians more sharpens "
                      "the selector on wrong facts, which the held-out agreement measures, and blunts the judge's signal on the other kinds of flaw.")
     return lines
+
+def chat_table(summary:dict) -> pd.DataFrame:
+    "One row per arm: the chat relative score overall, per question type and per image domain."
+    rows = {arm: {'overall': r['chat']['relative_score'], **{f'type: {t}': v for t, v in (r['chat'].get('per_type') or {}).items()},
+                  **{f'domain: {d}': v for d, v in (r['chat'].get('per_domain') or {}).items()}} for arm, r in summary['arms'].items()}
+    return pd.DataFrame.from_dict(rows, orient='index').rename_axis('arm')
 
 def vital_differences(summaries:list, reference:str) -> pd.DataFrame:
     "Every arm minus `reference`, seed by seed (same seed: same data and questions): closed accuracy per VQA set (llava-med) and chat score / 100."
@@ -515,6 +521,11 @@ def render_vital(study_dir:Path|str, out:Path|str) -> dict:
     sources = [p for d in seed_studies(study_dir) for p in vital_sources(d)]
     written = {'vital': write_table(table, out, 'biomed_vital', 'BioMed-VITAL: all vs random vs oracle vs selected', sources,
                                     note, relative_to=out.parent, after=vital_prose(summaries))[1]}
+    chat = seed_table([chat_table(s) for s in summaries])
+    if len(chat.columns) > 1:
+        written['chat'] = write_table(chat, out, 'biomed_vital_chat', 'BioMed-VITAL: chat relative score per question type and image domain',
+                                      sources, 'Relative score = judged score of the arm\'s answer / judged score of the reference answer × 100; '
+                                      'mean ± half-width of the 95 % t-interval over seeds.', relative_to=out.parent)[1]
     summary = pooled_selection(summaries)
     selection = selection_table(summary)
     if not selection.empty:
@@ -527,10 +538,10 @@ def render_vital(study_dir:Path|str, out:Path|str) -> dict:
     return written
 
 # %% ../nbs/40_report.ipynb #057138bd
-def vital_compact(summaries) -> pd.DataFrame:
+def vital_compact(summaries:list) -> pd.DataFrame:
     "The BioMed-VITAL headline per arm, mean ± 95 % half-width over seeds — the comparison table without the strict mode and the win rate."
     from medvlm.vital import comparison_table
-    tables = [comparison_table(s) for s in ([summaries] if isinstance(summaries, dict) else summaries)]
+    tables = [comparison_table(s) for s in summaries]
     keep = [c for c in tables[0].columns if c[0] == 'train' or c[1].endswith('llava-med') or c == ('chat', 'relative')]
     compact = seed_table([t[keep] for t in tables])
     compact.columns = [' '.join(c).replace(' llava-med', '').replace(' open', ' open recall') for c in keep]

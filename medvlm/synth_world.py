@@ -19,7 +19,7 @@ from .synth_vqa import write_vqa_rad, write_slake, write_pathvqa
 from .synth_generic import write_generic
 
 # %% auto #0
-__all__ = ['WRITERS', 'MARKER', 'set_names', 'synth_set', 'synth_world']
+__all__ = ['WRITERS', 'MARKER', 'set_names', 'generator_digest', 'synth_set', 'synth_world']
 
 # %% ../nbs/14_synth_world.ipynb #4325b949
 WRITERS = {'wbcatt': write_wbcatt, 'skincon': write_skincon, 'cbis': write_cbis, 'mimic-cxr': write_mimic_cxr,
@@ -34,7 +34,15 @@ def set_names(name:str) -> list:
     return [name]
 
 # %% ../nbs/14_synth_world.ipynb #34042458
-def _marker(name:str, seed:int, preset:SynthPreset) -> dict: return {'set': name, 'seed': seed, 'preset': preset.name}
+def generator_digest(name:str) -> str:
+    "A digest of the code that writes set `name` (its writer's module and the shared `medvlm.synth`)."
+    import hashlib, inspect, sys
+    modules = sorted({WRITERS[name].__module__, 'medvlm.synth'})
+    return hashlib.sha256(''.join(inspect.getsource(sys.modules[m]) for m in modules).encode()).hexdigest()[:16]
+
+def _marker(name:str, seed:int, preset:SynthPreset) -> dict:
+    "What a written set records: set, seed, preset — and its generator's digest, so a changed generator rewrites the set."
+    return {'set': name, 'seed': seed, 'preset': preset.name, 'generator': generator_digest(name)}
 
 def synth_set(name:str, out:Path|str, seed:int=0, preset:SynthPreset|str='test') -> dict:
     "Write synthetic set `name` to `out/name` unless it is already there; {'root', 'written', 'seconds'}."

@@ -254,9 +254,8 @@ def flaw_counts(conversations:list) -> dict|None:
 
 def flawed_share(conversations:list) -> float|None:
     "Share of `conversations` the offline writer put an error in (None when the writer records none)."
-    injected = [c.extra.get('generation', {}).get('injected') for c in conversations]
-    if not conversations or any(i is None for i in injected): return None
-    return round(sum(bool(i) for i in injected) / len(conversations), 4)
+    counts = flaw_counts(conversations)
+    return round(counts['flawed'] / counts['n'], 4) if counts else None
 
 # %% ../nbs/37_vital.ipynb #573dfd37
 def chat_judge(study:Study, questions:list):
@@ -321,6 +320,7 @@ def arm_row(metrics:dict) -> dict:
             'vqa': {name: {mode: {k: m[k] for k in ('open_recall', 'closed_accuracy', 'n_open', 'n_closed')} for mode, m in modes.items()}
                     for name, modes in metrics['vqa'].items()},
             'chat': {'relative_score': chat.get('relative_score'), 'per_type': {t: s['relative_score'] for t, s in chat.get('per_type', {}).items()},
+                     'per_domain': {d: s['relative_score'] for d, s in chat.get('per_domain', {}).items()},
                      'n': (chat.get('overall') or {}).get('n')}}
 
 def versus_all(study:Study, arm:str, questions:list) -> dict|None:
