@@ -17,20 +17,34 @@ from .benchmarks import build_mcqs, describe, MCQ_BENCHMARKS
 from .datasets import load_dataset
 from .model import load_model, add_adapter, save_adapter, load_adapter
 from .tune import get_tune_preset, get_method, tune
+from .learning_curve import LearningCurve, stage_steps, curve_steps
 from .evaluate import MODE_SETS, evaluate_mcq, mcq_metrics, write_run_metrics, read_run_metrics
 
 # %% auto #0
-__all__ = ['QUESTION_SEED', 'IMAGES_MAY_BE_MISSING', 'test_questions', 'check_benchmark', 'run_identity', 'differences',
-           'outside_root_option', 'load_options', 'run_instruction_free', 'evaluate_run', 'study_folder', 'run_folder',
+__all__ = ['QUESTION_SEED', 'VALIDATION_SPLIT', 'IMAGES_MAY_BE_MISSING', 'split_questions', 'test_questions', 'validation_split',
+           'validation_questions', 'check_benchmark', 'run_identity', 'differences', 'outside_root_option',
+           'load_options', 'learning_curve', 'run_instruction_free', 'evaluate_run', 'study_folder', 'run_folder',
            'listed', 'run_benchmark']
 
 # %% ../nbs/27_instruction_free.ipynb #38c4e598
 QUESTION_SEED = 0
 
+VALIDATION_SPLIT = {'mimic-cxr': 'validate'}     # MIMIC-CXR's split file says 'validate'; the others' loaders 'val'
+
+def split_questions(result, split:str, limit:int|None=None) -> tuple:
+    "(MCQ items on `split` of a loaded dataset, Counter of skipped records)."
+    pool = sorted({describe(r) for r in result.items})
+    return build_mcqs(result.split(split)[:limit], seed=QUESTION_SEED, pool=pool)
+
 def test_questions(result, limit:int|None=None) -> tuple:
     "(MCQ items on the test split of a loaded dataset, Counter of skipped records)."
-    pool = sorted({describe(r) for r in result.items})
-    return build_mcqs(result.split('test')[:limit], seed=QUESTION_SEED, pool=pool)
+    return split_questions(result, 'test', limit)
+
+def validation_split(benchmark:str) -> str: return VALIDATION_SPLIT.get(benchmark, 'val')
+
+def validation_questions(result, benchmark:str, limit:int|None=None) -> tuple:
+    "The validation split's MCQs: where a learning curve is read, so the test split stays untouched until the end."
+    return split_questions(result, validation_split(benchmark), limit)
 
 # %% ../nbs/27_instruction_free.ipynb #52b9f4b0
 def check_benchmark(benchmark:str):
@@ -60,6 +74,13 @@ def load_options(benchmark:str, allow_outside_root:bool=False) -> dict:
     "How a study loads `benchmark`: SKINCON without the images a user could not download (counted per split), others whole."
     return {**outside_root_option(allow_outside_root), **({'skip_missing': True} if benchmark in IMAGES_MAY_BE_MISSING else {})}
 
+def learning_curve(model, processor, items:list, n_examples:int, config, seed:int) -> LearningCurve|None:
+    "The curve of a run's main stage on validation `items`, measured at step 0 now (None without items)."
+    if not items: return None
+    curve = LearningCurve(model, processor, items, curve_steps(stage_steps(n_examples, config.stage(config.epochs, seed))))
+    curve.measure(0)
+    return curve
+
 def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path, data_root:Path|str,
                          preset:str='test', adapter:str|None=None, seed:int=0, mode:str='generate',
                          device:str='auto', callbacks:list=(), progress:bool=True, allow_outside_root:bool=False) -> dict|None:
@@ -75,18 +96,23 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
     result = load_dataset(benchmark, data_root, **load_options(benchmark, allow_outside_root))
     items, skipped = test_questions(result, config.max_test)
     if not items: raise ValueError(f"{data_root}: no test questions for {benchmark}")
-    check_item_images([*(result.split('train')[:config.max_train] if chosen.trains else []), *result.split('test')[:config.max_test]])
+    curve_records = result.split(validation_split(benchmark))[:config.curve_items] if chosen.trains and config.curve_items else []
+    check_item_images([*(result.split('train')[:config.max_train] if chosen.trains else []), *result.split('test')[:config.max_test],
+                       *curve_records])
+    curve_items = validation_questions(result, benchmark, config.curve_items)[0] if curve_records else []
     processes = PartialState(cpu=not torch.cuda.is_available())   # one process, or several under `accelerate launch`
     if processes.is_main_process:
         write_json_atomic(out/'run.json', identity, indent=1)
     started = time.perf_counter()
     seed_everything(seed)
     model_, processor = load_model(model, adapter, str(processes.device) if device == 'auto' else device)
-    history = {}
+    history, curve = {}, None
     if chosen.trains:
         model_ = add_adapter(model_, adapter)
-        history = tune(model_, processor, result.split('train')[:config.max_train], benchmark, chosen, config, out/'train',
-                       seed, callbacks, progress=progress)
+        records = result.split('train')[:config.max_train]
+        curve = learning_curve(model_, processor, curve_items, len(records) * config.repeat.get(benchmark, 1), config, seed)
+        history = tune(model_, processor, records, benchmark, chosen, config, out/'train', seed,
+                       [*callbacks, *([curve] if curve else [])], progress=progress)
         if not processes.is_main_process: return None   # the main process saves and evaluates
         save_adapter(model_, out/'adapter')
     elif not processes.is_main_process: return None
@@ -94,6 +120,7 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
     predictions = evaluate_mcq(model_, processor, items, mode)
     metrics = {**identity, **mcq_metrics(predictions, 'generate' if mode in MODE_SETS else mode, seed),
                'skipped': dict(skipped), 'dropped_images': dict(result.dropped), 'config': asdict(config), 'history': history,
+               'curve': curve.points if curve else [],
                'seconds': {'tune': round(tuned - started, 1), 'evaluate': round(time.perf_counter() - tuned, 1)}}
     write_run_metrics(out, metrics, predictions)
     return metrics

@@ -17,13 +17,14 @@ from .benchmarks import MCQ_BENCHMARKS
 
 
 # %% auto #0
-__all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES', 'FLAW_NAMES', 'run_letter_references',
-           'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary', 'papers_order', 'method_order',
-           'benchmark_order', 'mode_runs', 'modes_table', 'test_size_sentence', 'parse_table', 'parse_sentence',
-           'method_table', 'run_outcomes', 'paired_differences', 'verdict_of', 'paired_table', 'paired_prose',
-           'claim_sentences', 'study_differences', 'attribute_runs', 'attribute_table', 'shown', 'sources_note',
-           'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap', 'training_curves',
-           'curves_figure', 'paired_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
+__all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES', 'LEARNING_COLUMNS', 'FLAW_NAMES',
+           'run_letter_references', 'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary',
+           'papers_order', 'method_order', 'benchmark_order', 'mode_runs', 'modes_table', 'test_size_sentence',
+           'parse_table', 'parse_sentence', 'method_table', 'run_outcomes', 'paired_differences', 'verdict_of',
+           'paired_table', 'paired_prose', 'claim_sentences', 'study_differences', 'attribute_runs', 'attribute_table',
+           'shown', 'sources_note', 'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap',
+           'training_curves', 'curves_figure', 'learning_points', 'learning_table', 'learning_trend', 'learning_prose',
+           'learning_figure', 'paired_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
            'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection', 'selection_table',
            'selection_prose', 'chat_table', 'vital_differences', 'vital_prose', 'render_vital', 'vital_compact',
            'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration',
@@ -32,7 +33,7 @@ __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES'
 # %% ../nbs/40_report.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
 RUN_COLUMNS = ['benchmark', 'method', 'seed', 'preset', 'model', 'data_root', 'accuracy', 'ci_low', 'ci_high', 'n', 'unparseable',
-               'chance', 'always_a', 'majority_letter', 'source', 'per_attribute', 'history', 'modes']
+               'chance', 'always_a', 'majority_letter', 'source', 'per_attribute', 'history', 'modes', 'curve']
 
 def run_letter_references(m:dict, folder:Path) -> dict:
     "The chance, always-A and majority-letter scores of a run: from its metrics, else from its predictions."
@@ -50,7 +51,8 @@ def instruction_free_runs(runs_dir:Path|str) -> pd.DataFrame:
         rows.append({'benchmark': m['benchmark'], 'method': m['method'], 'seed': m['seed'], 'preset': m.get('preset'),
                      'model': m.get('model'), 'data_root': m.get('data_root'), 'accuracy': m['accuracy'], 'ci_low': m['ci'][0], 'ci_high': m['ci'][1],
                      'n': m['n'], 'unparseable': m['unparseable'], **run_letter_references(m, path.parent), 'source': str(path),
-                     'per_attribute': m['per_attribute'], 'history': m.get('history') or {}, 'modes': m.get('modes') or {}})
+                     'per_attribute': m['per_attribute'], 'history': m.get('history') or {}, 'modes': m.get('modes') or {},
+                     'curve': m.get('curve') or []})
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
 
@@ -306,6 +308,56 @@ def curves_figure(curves:pd.DataFrame):
                        kind='line', errorbar=seed_bounds, height=2.6, aspect=1.2, facet_kws={'sharey': False})
     return grid.figure
 
+# %% ../nbs/40_report.ipynb #9b677e4b
+LEARNING_COLUMNS = ['benchmark', 'method', 'seed', 'step', 'accuracy', 'n', 'chance']
+
+def learning_points(runs:pd.DataFrame) -> pd.DataFrame:
+    "A row per learning-curve point of every run: benchmark, method, seed, step, accuracy, n, chance."
+    rows = [{'benchmark': run.benchmark, 'method': run.method, 'seed': run.seed, **{k: p[k] for k in ('step', 'accuracy', 'n', 'chance')}}
+            for run in runs.itertuples() for p in run.curve]
+    return pd.DataFrame(rows, columns=LEARNING_COLUMNS)
+
+def learning_table(points:pd.DataFrame) -> pd.DataFrame:
+    "Mean validation accuracy over seeds at each step (columns), a row per benchmark × method."
+    table = points.pivot_table(index=['benchmark', 'method'], columns='step', values='accuracy', aggfunc='mean')
+    order = [(b, m) for b in benchmark_order(points.benchmark) for m in method_order(points.method) if (b, m) in table.index]
+    return table.reindex(order).round(3)
+
+def learning_trend(table:pd.DataFrame, margin:float=0.02) -> pd.Series:
+    "'rising', 'flat' or 'falling': the last point minus the one before it, against ±`margin`."
+    change = table.iloc[:, -1] - table.iloc[:, -2]
+    return change.map(lambda d: 'rising' if d > margin else 'falling' if d < -margin else 'flat')
+
+def learning_prose(points:pd.DataFrame, margin:float=0.02) -> list:
+    "Sentences, from the numbers, on where the curves still rise at the end of tuning and what tuning gained over step 0."
+    table = learning_table(points)
+    if table.shape[1] < 3: return ['Too few curve points to say whether the methods had converged.']
+    trend, gain = learning_trend(table, margin), table.iloc[:, -1] - table.iloc[:, 0]
+    named = lambda kind: ', '.join(f"{m} on {b}" for (b, m), t in trend.items() if t == kind) or 'none'
+    n = int(points.n.min()), int(points.n.max())
+    sentences = [f"Validation accuracy (letter likelihood, {n[0]}–{n[1]} questions a run, mean over seeds) between the last two "
+                 f"points (steps {table.columns[-2]} and {table.columns[-1]}): still rising by more than {margin} for "
+                 f"{(trend == 'rising').sum()} of {len(trend)} benchmark × method cells ({named('rising')}); flat within ±{margin} "
+                 f"for {(trend == 'flat').sum()}; falling for {(trend == 'falling').sum()} ({named('falling')}).",
+                 f"Last point minus step 0 (before tuning): from {gain.min():+.3f} to {gain.max():+.3f} (mean {gain.mean():+.3f})."]
+    if (trend == 'rising').any():
+        sentences.append("Where a curve still rises, the tuning budget ended before that method had converged: the final "
+                         "comparison is of methods part-way through learning.")
+    return sentences
+
+def learning_figure(points:pd.DataFrame):
+    "Validation accuracy against step, a panel per benchmark, a line per method (band over seeds), chance dashed."
+    import seaborn as sns
+    columns = benchmark_order(points.benchmark)
+    grid = sns.relplot(points, x='step', y='accuracy', hue='method', hue_order=method_order(points.method), col='benchmark',
+                       col_order=columns, kind='line', marker='o', errorbar=seed_bounds, height=2.6, aspect=1.2)
+    for axis, benchmark in zip(grid.axes.flat, columns):
+        mine = points[points.benchmark == benchmark]
+        axis.axhline(float(mine.chance.mean()), color='0.4', linestyle='--', linewidth=1, label='chance')
+        axis.set(ylim=(0, 1), title=f"{benchmark} (n = {int(mine.n.min())} validation questions)")
+    grid.set_axis_labels('optimiser step (main stage)', 'validation accuracy')
+    return grid.figure
+
 # %% ../nbs/40_report.ipynb #d11b5827
 def paired_figure(differences:pd.DataFrame):
     "\"Does the proxy help?\": each method minus zero-shot and minus the empty instruction, per benchmark, with the paired 95 % interval."
@@ -368,6 +420,14 @@ def render_instruction_free(runs_dir:Path|str, out:Path|str) -> dict:
         'Instruction-free tuning: accuracy per attribute (mean over seeds)', runs.source, relative_to=relative)[1]
     written['accuracy_figure'] = save_figure(accuracy_figure(runs), out/'instruction_free_accuracy.png')
     written['attribute_figure'] = save_figure(attribute_heatmap(attribute_table(per_attribute)), out/'instruction_free_attributes.png')
+    points = learning_points(runs)
+    if not points.empty:
+        written['learning'] = write_table(learning_table(points), out, 'instruction_free_learning',
+            'Instruction-free tuning: validation accuracy during tuning', runs.source, relative_to=relative,
+            note='Mean over seeds of the letter-likelihood accuracy on the validation split at each optimiser step of the main '
+                 'stage (step 0: before tuning); the test questions are asked only at the end.',
+            after=learning_prose(points))[1]
+        written['learning_figure'] = save_figure(learning_figure(points), out/'instruction_free_learning.png')
     curves = training_curves(runs)
     if not curves[curves.stage == 'main'].empty:
         written['curves_figure'] = save_figure(curves_figure(curves), out/'instruction_free_curves.png')

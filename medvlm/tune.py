@@ -35,6 +35,7 @@ class TuneConfig:
     checkpoint_every: int = 100      # optimiser steps between checkpoints
     max_train: int|None = None       # use at most this many training images (None: all)
     max_test: int|None = None        # evaluate at most this many test images (None: all)
+    curve_items: int = 100           # validation questions of the learning curve (0: no curve)
 
     def stage(self, epochs:float, seed:int) -> TrainConfig:
         "The training-loop settings of one stage."
@@ -45,7 +46,7 @@ class TuneConfig:
 TUNE_PRESETS = {
     'paper': TuneConfig(),
     'default': TuneConfig(warmup_epochs=1, epochs=2, lr=1e-3, batch_size=16, checkpoint_every=20, max_train=64, max_test=100),
-    'test': TuneConfig(warmup_epochs=1, epochs=1, lr=1e-3, batch_size=4, checkpoint_every=2, max_train=8, max_test=8),
+    'test': TuneConfig(warmup_epochs=1, epochs=1, lr=1e-3, batch_size=4, checkpoint_every=2, max_train=8, max_test=8, curve_items=8),
 }
 
 def get_tune_preset(name:str) -> TuneConfig:

@@ -57,6 +57,7 @@ def test_interrupted_run_resumes_to_the_same_result(world, tmp_path):
     resumed = run_instruction_free(tmp_path/'resumed', **args)
     assert resumed['accuracy'] == straight['accuracy']
     assert [h['loss'] for h in resumed['history']['main']] == [h['loss'] for h in straight['history']['main']]
+    assert resumed['curve'] == straight['curve'] and straight['curve'][0]['step'] == 0 and len(straight['curve']) >= 3   # points kept across the crash
     read = lambda run: (run/'predictions.jsonl').read_text()
     assert read(tmp_path/'resumed') == read(tmp_path/'straight')
     weights = lambda run: (run/'adapter'/'adapter_model.safetensors').read_bytes()

@@ -5,7 +5,7 @@ from pathlib import Path
 MEDVLM = str(Path(sys.executable).parent/'medvlm')
 REPORT_FILES = ['README.md', 'results.md', 'reproduce.json', 'instruction_free.md', 'instruction_free.csv',
                 'instruction_free_attributes.md', 'instruction_free_accuracy.png', 'instruction_free_attributes.png',
-                'instruction_free_curves.png', 'biomed_vital.md', 'biomed_vital.csv', 'biomed_vital_selection.md',
+                'instruction_free_curves.png', 'instruction_free_learning.md', 'instruction_free_learning.png', 'biomed_vital.md', 'biomed_vital.csv', 'biomed_vital_selection.md',
                 'biomed_vital_sweep.png']
 
 def test_reproduce_quick_renders_a_complete_report(tmp_path):
