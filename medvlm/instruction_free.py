@@ -23,8 +23,8 @@ from .evaluate import MODE_SETS, evaluate_mcq, mcq_metrics, write_run_metrics, r
 # %% auto #0
 __all__ = ['QUESTION_SEED', 'VALIDATION_SPLIT', 'IMAGES_MAY_BE_MISSING', 'split_questions', 'test_questions', 'validation_split',
            'validation_questions', 'check_benchmark', 'run_identity', 'differences', 'outside_root_option',
-           'load_options', 'learning_curve', 'run_instruction_free', 'evaluate_run', 'study_folder', 'run_folder',
-           'listed', 'run_benchmark']
+           'load_options', 'learning_curve', 'run_instruction_free', 'evaluate_run', 'study_folder', 'arm_folder',
+           'run_folder', 'listed', 'run_benchmark']
 
 # %% ../nbs/27_instruction_free.ipynb #38c4e598
 QUESTION_SEED = 0
@@ -146,9 +146,14 @@ def study_folder(runs_dir:Path|str, preset:str='default') -> Path:
     "Where the instruction-free runs of `preset` go."
     return Path(runs_dir)/('instruction_free' if preset == 'default' else f'instruction_free-{preset}')
 
-def run_folder(runs_dir:Path|str, benchmark:str, method:str, seed:int, preset:str='default') -> Path:
+def arm_folder(runs_dir:Path|str, preset:str='default', adapter:str|None=None) -> Path:
+    "The study folder, or its `adapter-<adapter>` arm when `adapter` is not the preset's own."
+    folder = study_folder(runs_dir, preset)
+    return folder/f'adapter-{adapter}' if adapter and adapter != get_tune_preset(preset).adapter else folder
+
+def run_folder(runs_dir:Path|str, benchmark:str, method:str, seed:int, preset:str='default', adapter:str|None=None) -> Path:
     "The conventional folder of one instruction-free run."
-    return study_folder(runs_dir, preset)/benchmark/method/f'seed{seed}'
+    return arm_folder(runs_dir, preset, adapter)/benchmark/method/f'seed{seed}'
 
 # %% ../nbs/27_instruction_free.ipynb #f3b1c2a1
 def listed(value, kind=str) -> list:
@@ -168,7 +173,7 @@ def run_benchmark(runs_dir:Path|str, benchmark:str, methods:str|list, seeds:int|
     done, failed = [], []
     for method in methods:
         for seed in seeds:
-            out = run_folder(runs_dir, benchmark, method, seed, preset)
+            out = run_folder(runs_dir, benchmark, method, seed, preset, adapter)
             try: metrics = run_instruction_free(out, benchmark, method, model, data_root, preset, adapter, seed, mode,
                                                 progress=progress)
             except Exception as e:

@@ -21,8 +21,9 @@ __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES'
            'run_letter_references', 'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary',
            'papers_order', 'method_order', 'benchmark_order', 'mode_runs', 'modes_table', 'test_size_sentence',
            'parse_table', 'parse_sentence', 'method_table', 'run_outcomes', 'paired_differences', 'verdict_of',
-           'paired_table', 'paired_prose', 'claim_sentences', 'study_differences', 'attribute_runs', 'attribute_table',
-           'shown', 'sources_note', 'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap',
+           'paired_table', 'paired_prose', 'claim_sentences', 'study_differences', 'adapter_arms',
+           'adapter_differences', 'adapter_table', 'adapter_prose', 'attribute_runs', 'attribute_table', 'shown',
+           'sources_note', 'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap',
            'training_curves', 'curves_figure', 'learning_points', 'learning_table', 'learning_trend', 'learning_prose',
            'learning_figure', 'paired_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
            'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection', 'selection_table',
@@ -32,7 +33,7 @@ __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES'
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
-RUN_COLUMNS = ['benchmark', 'method', 'seed', 'preset', 'model', 'data_root', 'accuracy', 'ci_low', 'ci_high', 'n', 'unparseable',
+RUN_COLUMNS = ['benchmark', 'method', 'seed', 'preset', 'adapter', 'model', 'data_root', 'accuracy', 'ci_low', 'ci_high', 'n', 'unparseable',
                'chance', 'always_a', 'majority_letter', 'source', 'per_attribute', 'history', 'modes', 'curve']
 
 def run_letter_references(m:dict, folder:Path) -> dict:
@@ -48,7 +49,7 @@ def instruction_free_runs(runs_dir:Path|str) -> pd.DataFrame:
     rows = []
     for path in sorted(Path(runs_dir).glob('*/*/seed*/metrics.json')):
         m = read_run_metrics(path.parent)
-        rows.append({'benchmark': m['benchmark'], 'method': m['method'], 'seed': m['seed'], 'preset': m.get('preset'),
+        rows.append({'benchmark': m['benchmark'], 'method': m['method'], 'seed': m['seed'], 'preset': m.get('preset'), 'adapter': m.get('adapter'),
                      'model': m.get('model'), 'data_root': m.get('data_root'), 'accuracy': m['accuracy'], 'ci_low': m['ci'][0], 'ci_high': m['ci'][1],
                      'n': m['n'], 'unparseable': m['unparseable'], **run_letter_references(m, path.parent), 'source': str(path),
                      'per_attribute': m['per_attribute'], 'history': m.get('history') or {}, 'modes': m.get('modes') or {},
@@ -214,6 +215,45 @@ def study_differences(runs:pd.DataFrame) -> pd.DataFrame:
         found = paired_differences(runs, reference)
         frames.append(found[~found.method.isin(compared)]); compared.append(reference)
     return pd.concat(frames)
+
+# %% ../nbs/40_report.ipynb #80448797
+def adapter_arms(runs_dir:Path|str) -> dict:
+    "{adapter: its runs} for each `adapter-<name>` arm inside a study folder."
+    return {folder.name.removeprefix('adapter-'): instruction_free_runs(folder) for folder in sorted(Path(runs_dir).glob('adapter-*'))
+            if folder.is_dir()}
+
+def adapter_differences(runs:pd.DataFrame, arm:pd.DataFrame, adapter:str) -> pd.DataFrame:
+    "Each method with `adapter` minus the same method with the study's own adapter, question by question (`paired_differences`)."
+    frames = []
+    for method in method_order(arm.method.unique()):
+        own = runs[(runs.method == method) & runs.benchmark.isin(set(arm.benchmark))]
+        frames.append(paired_differences(pd.concat([own, arm[arm.method == method].assign(method=f'{method} ({adapter})')]), method))
+    return pd.concat(frames, ignore_index=True)
+
+def adapter_table(runs:pd.DataFrame, arm:pd.DataFrame, adapter:str) -> pd.DataFrame:
+    "Rows (benchmark, method); the study's adapter and `adapter` (mean ± t half-width) and their paired difference."
+    own_name = next(iter(runs.adapter.dropna().unique()), 'study')
+    cell = lambda r: f"{r.accuracy:.3f} ± {r.half_width:.3f}"
+    own = method_summary(runs[runs.benchmark.isin(set(arm.benchmark))]).query("interval != 'reference'").set_index(['benchmark', 'method'])
+    other = method_summary(arm).query("interval != 'reference'").set_index(['benchmark', 'method'])
+    paired = adapter_differences(runs, arm, adapter).assign(method=lambda d: d.reference).set_index(['benchmark', 'method'])
+    rows = [{'benchmark': b, 'method': m, own_name: cell(own.loc[(b, m)]) if (b, m) in own.index else '—', adapter: cell(other.loc[(b, m)]),
+             f'{adapter} − {own_name} (paired)': (f"{paired.loc[(b, m)].difference:+.3f} ± {paired.loc[(b, m)].half_width:.3f}"
+                                                  + (' *' if verdict_of(paired.loc[(b, m)]) != 'no clear difference' else ''))
+                                                 if (b, m) in paired.index else '—'}
+            for b in benchmark_order(arm.benchmark) for m in method_order(arm.method) if (b, m) in other.index]
+    return pd.DataFrame(rows).set_index(['benchmark', 'method'])
+
+def adapter_prose(runs:pd.DataFrame, arm:pd.DataFrame, adapter:str) -> list:
+    "One generated sentence: for which methods the adapter changes accuracy (paired interval excludes 0)."
+    differences = adapter_differences(runs, arm, adapter)
+    if differences.empty: return []
+    verdicts = {r.reference: verdict_of(r) for r in differences.itertuples()}
+    named = lambda v: ', '.join(f"{r.reference} {r.difference:+.3f} ± {r.half_width:.3f}" for r in differences.itertuples()
+                               if verdicts[r.reference] == v) or 'none'
+    return [f"{adapter} against the study's adapter on {', '.join(benchmark_order(arm.benchmark))}: higher for {named('better')}; "
+            f"lower for {named('worse')}; no clear difference for the other "
+            f"{sum(v == 'no clear difference' for v in verdicts.values())} of {len(verdicts)} methods."]
 
 # %% ../nbs/40_report.ipynb #e7056d7d
 def attribute_runs(runs:pd.DataFrame) -> pd.DataFrame:
@@ -416,6 +456,11 @@ def render_instruction_free(runs_dir:Path|str, out:Path|str) -> dict:
             note='Method minus reference, question by question (seeds averaged), mean ± half-width of the 95 % t-interval; '
                  '* the interval excludes 0.\n\n' + '\n'.join(f'- {s}' for s in paired_prose(differences)))[1]
         written['paired_figure'] = save_figure(paired_figure(differences), out/'instruction_free_paired.png')
+    for adapter, arm in adapter_arms(runs_dir).items():
+        written[f'adapter_{adapter}'] = write_table(adapter_table(runs, arm, adapter), out, f'instruction_free_adapter_{adapter}',
+            f'Instruction-free tuning: {adapter} beside the study\'s adapter', arm.source, relative_to=relative,
+            note='Mean over seeds ± half-width of the 95 % t-interval; the paired column is question by question (seeds averaged), '
+                 '* where its interval excludes 0.', after=adapter_prose(runs, arm, adapter))[1]
     written['per_attribute'] = write_table(attribute_table(per_attribute), out, 'instruction_free_attributes',
         'Instruction-free tuning: accuracy per attribute (mean over seeds)', runs.source, relative_to=relative)[1]
     written['accuracy_figure'] = save_figure(accuracy_figure(runs), out/'instruction_free_accuracy.png')

@@ -33,6 +33,7 @@ class ReproducePreset:
     mode: str = 'all'                  # MCQ evaluation: the paper's generate-and-parse, with letter and option likelihood beside it
     benchmarks: tuple = MCQ_BENCHMARKS
     methods: tuple = tuple(METHODS)
+    adapter_arms: tuple = (('wbcatt', 'lora'),)   # (benchmark, adapter): every method again with another adapter beside the preset's
 
 REPRODUCE_PRESETS = {
     'quick': ReproducePreset('quick', world='test', base='test', tune='test', vital='test', seeds=(0,), vital_seeds=(0,)),
@@ -60,15 +61,17 @@ def experiments_dir() -> Path:
     return folder
 
 def instruction_free_jobs(preset:ReproducePreset, runs_dir:Path, model:Path|str, roots:dict) -> list:
-    "One job per benchmark, running every method × seed into the run folders `run_folder` gives."
-    from medvlm.instruction_free import run_folder, study_folder
-    return [Job(f'instruction_free/{benchmark}', experiments_dir()/'instruction_free.ipynb',
-                study_folder(runs_dir, preset.tune)/benchmark/'executed.ipynb',
-                {'benchmark': benchmark, 'methods': list(preset.methods), 'seeds': list(preset.seeds), 'model': str(model),
-                 'data_root': str(roots[benchmark]), 'preset': preset.tune, 'mode': preset.mode, 'runs_dir': str(runs_dir)},
-                tuple(run_folder(runs_dir, benchmark, method, seed, preset.tune)/'metrics.json'
-                      for method in preset.methods for seed in preset.seeds))
-            for benchmark in preset.benchmarks]
+    "One job per benchmark (and per adapter arm), running every method × seed into the run folders `run_folder` gives."
+    from medvlm.instruction_free import run_folder, arm_folder
+    def job(benchmark, adapter=None):
+        return Job(f'instruction_free/{benchmark}' + (f' ({adapter})' if adapter else ''), experiments_dir()/'instruction_free.ipynb',
+                   arm_folder(runs_dir, preset.tune, adapter)/benchmark/'executed.ipynb',
+                   {'benchmark': benchmark, 'methods': list(preset.methods), 'seeds': list(preset.seeds), 'model': str(model),
+                    'data_root': str(roots[benchmark]), 'preset': preset.tune, 'adapter': adapter, 'mode': preset.mode,
+                    'runs_dir': str(runs_dir)},
+                   tuple(run_folder(runs_dir, benchmark, method, seed, preset.tune, adapter)/'metrics.json'
+                         for method in preset.methods for seed in preset.seeds))
+    return [job(benchmark) for benchmark in preset.benchmarks] + [job(*arm) for arm in preset.adapter_arms]
 
 def vital_job(preset:ReproducePreset, runs_dir:Path, model:Path|str, roots:dict, seed:int=0) -> Job:
     from medvlm.vital import VITAL_SETS, study_folder

@@ -5,7 +5,7 @@ from pathlib import Path
 MEDVLM = str(Path(sys.executable).parent/'medvlm')
 REPORT_FILES = ['README.md', 'results.md', 'reproduce.json', 'instruction_free.md', 'instruction_free.csv',
                 'instruction_free_attributes.md', 'instruction_free_accuracy.png', 'instruction_free_attributes.png',
-                'instruction_free_curves.png', 'instruction_free_learning.md', 'instruction_free_learning.png', 'biomed_vital.md', 'biomed_vital.csv', 'biomed_vital_selection.md',
+                'instruction_free_curves.png', 'instruction_free_learning.md', 'instruction_free_learning.png', 'instruction_free_adapter_lora.md', 'biomed_vital.md', 'biomed_vital.csv', 'biomed_vital_selection.md',
                 'biomed_vital_sweep.png']
 
 def test_reproduce_quick_renders_a_complete_report(tmp_path):
@@ -17,7 +17,7 @@ def test_reproduce_quick_renders_a_complete_report(tmp_path):
     missing = [name for name in REPORT_FILES if not (out/name).is_file()]
     assert not missing, missing
     summary = json.loads((out/'reproduce.json').read_text())
-    assert summary['failed'] == [] and len(summary['jobs']) == 4 + 1, summary['failed']
+    assert summary['failed'] == [] and len(summary['jobs']) == 4 + 1 + 1, summary['failed']   # four benchmarks, the LoRA arm, one study
     assert all(Path(job['executed']).is_file() for job in summary['jobs'])          # every executed notebook kept
     readme = (out/'README.md').read_text()
     assert '`medvlm reproduce --preset quick` took' in readme and '5 done' in readme, readme
