@@ -117,12 +117,14 @@ def add_synth_command(commands):
 # %% ../nbs/90_cli.ipynb #f3fc61cf
 # torch loads only when a model is trained, so `medvlm data` and `medvlm synth` start fast
 def pretrain_command(args) -> int:
+    import torch
     from medvlm.pretrain import pretrain
     from medvlm.base_sanity import ship_base, compare_reports, report_figures
     from medvlm.benchmarks import MCQ_BENCHMARKS
     settings = _settings(args)
     seed = settings.seed if args.seed is None else args.seed
     out, world = Path(args.out or settings.runs_dir/'base'/args.preset), args.data or settings.synthetic_dir/'generic'
+    if args.threads: torch.set_num_threads(args.threads)      # the same sums in the same order: a re-derivation lands on the same weights
     pretrained = pretrain(out, world, args.preset, seed, force=args.force)
     sanity = out/'sanity.json'
     if args.force or not sanity.is_file() or read_json(sanity).get('recipe') != pretrained['recipe']:
@@ -146,6 +148,9 @@ def add_pretrain_command(commands):
     command.add_argument('--preset', default='base', help='recipe: test, small or base, the shipped base\'s (default: base)')
     command.add_argument('--seed', type=int, help='random seed (default: the settings\' seed)')
     command.add_argument('--force', action='store_true', help='train again even if the checkpoint is up to date')
+    command.add_argument('--threads', type=int, default=1,
+                         help="CPU threads for torch (default 1, as the shipped base was trained: another count rounds sums in "
+                              "another order and the figures drift; 0: torch's default)")
     command.set_defaults(run=pretrain_command)
 
 # %% ../nbs/90_cli.ipynb #4f1031af
