@@ -672,6 +672,13 @@ def results_markdown(instruction_free_dir:Path|str|None=None, vital_dir:Path|str
         if not differences.empty:
             parts += [f"Paired on the same questions (the 95 % interval of each difference: [{link}/instruction_free_paired.md]({link}/instruction_free_paired.md)):", '',
                       *[f'- {s}' for s in paired_prose(differences)], '']
+        points = learning_points(runs)
+        if not points.empty:
+            parts += [f"During tuning ([{link}/instruction_free_learning.md]({link}/instruction_free_learning.md)): "
+                      + ' '.join(learning_prose(points)), '']
+        for adapter, arm in adapter_arms(instruction_free_dir).items():
+            parts += [f"Adapter ([{link}/instruction_free_adapter_{adapter}.md]({link}/instruction_free_adapter_{adapter}.md)): "
+                      + ' '.join(adapter_prose(runs, arm, adapter)), '']
     if vital_dir is not None and (Path(vital_dir)/'summary.json').is_file():
         summaries = vital_summaries(vital_dir)
         parts += ['### BioMed-VITAL: all vs random vs oracle vs selected', '',
