@@ -358,28 +358,33 @@ def learning_points(runs:pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=LEARNING_COLUMNS)
 
 def learning_table(points:pd.DataFrame) -> pd.DataFrame:
-    "Mean validation accuracy over seeds at each step (columns), a row per benchmark × method."
-    table = points.pivot_table(index=['benchmark', 'method'], columns='step', values='accuracy', aggfunc='mean')
+    "A row per benchmark × method: its steps, then the mean validation accuracy over seeds at each point (start … end)."
+    ranked = points.assign(point=points.groupby(['benchmark', 'method', 'seed']).step.rank(method='first').astype(int) - 1)
+    last = ranked.point.max()
+    names = {k: 'start' if k == 0 else 'end' if k == last else f'point {k}' for k in range(last + 1)}
+    table = ranked.pivot_table(index=['benchmark', 'method'], columns='point', values='accuracy', aggfunc='mean').rename(columns=names)
+    steps = ranked.groupby(['benchmark', 'method']).step.agg(lambda s: '/'.join(map(str, sorted(set(s)))))
     order = [(b, m) for b in benchmark_order(points.benchmark) for m in method_order(points.method) if (b, m) in table.index]
-    return table.reindex(order).round(3)
+    return pd.concat([steps.rename('steps'), table.round(3)], axis=1).reindex(order)
 
 def learning_trend(table:pd.DataFrame, margin:float=0.02) -> pd.Series:
-    "'rising', 'flat' or 'falling': the last point minus the one before it, against ±`margin`."
-    change = table.iloc[:, -1] - table.iloc[:, -2]
+    "'rising', 'flat' or 'falling': a row's last point minus the one before it, against ±`margin`."
+    values = table.drop(columns='steps')
+    change = values.apply(lambda row: row.dropna().iloc[-1] - row.dropna().iloc[-2], axis=1)
     return change.map(lambda d: 'rising' if d > margin else 'falling' if d < -margin else 'flat')
 
 def learning_prose(points:pd.DataFrame, margin:float=0.02) -> list:
     "Sentences, from the numbers, on where the curves still rise at the end of tuning and what tuning gained over step 0."
     table = learning_table(points)
-    if table.shape[1] < 3: return ['Too few curve points to say whether the methods had converged.']
-    trend, gain = learning_trend(table, margin), table.iloc[:, -1] - table.iloc[:, 0]
+    if table.shape[1] < 4: return ['Too few curve points to say whether the methods had converged.']
+    trend, gain = learning_trend(table, margin), table['end'] - table['start']
     named = lambda kind: ', '.join(f"{m} on {b}" for (b, m), t in trend.items() if t == kind) or 'none'
     n = int(points.n.min()), int(points.n.max())
     sentences = [f"Validation accuracy (letter likelihood, {n[0]}–{n[1]} questions a run, mean over seeds) between the last two "
-                 f"points (steps {table.columns[-2]} and {table.columns[-1]}): still rising by more than {margin} for "
+                 f"points of each run's main stage: still rising by more than {margin} for "
                  f"{(trend == 'rising').sum()} of {len(trend)} benchmark × method cells ({named('rising')}); flat within ±{margin} "
                  f"for {(trend == 'flat').sum()}; falling for {(trend == 'falling').sum()} ({named('falling')}).",
-                 f"Last point minus step 0 (before tuning): from {gain.min():+.3f} to {gain.max():+.3f} (mean {gain.mean():+.3f})."]
+                 f"Last point minus the start (before tuning): from {gain.min():+.3f} to {gain.max():+.3f} (mean {gain.mean():+.3f})."]
     if (trend == 'rising').any():
         sentences.append("Where a curve still rises, the tuning budget ended before that method had converged: the final "
                          "comparison is of methods part-way through learning.")
@@ -733,8 +738,11 @@ def batch_lines(summary:dict) -> list:
     stages = summary.get('stages', {})
     took = f"{summary['seconds'] / 60:.1f} min" + (f" ({', '.join(f'{k} {v:.0f} s' for k, v in stages.items())})" if stages else '')
     where = (f" on {summary['cpus']} CPUs" if 'cpus' in summary else '') + (f", {summary['workers']} notebook(s) at a time" if 'workers' in summary else '')
+    before = sum(bool(job.get('finished_before')) for job in summary['jobs'])
+    again = (f" — {before} of {len(summary['jobs'])} read back runs an earlier batch had finished, so this is the time of a partial "
+             f"rerun, not of the whole study") if before else ''
     return [f"- `medvlm reproduce --preset {summary['preset']['name']}` took {took}{where}; notebook runs: "
-            + ', '.join(f'{n} {status}' for status, n in sorted(counts.items()))]
+            + ', '.join(f'{n} {status}' for status, n in sorted(counts.items())) + again]
 
 def render_report(out:Path|str, instruction_free_dir:Path|str|None=None, vital_dir:Path|str|None=None,
                   date:str|None=None, extra:list=()) -> Path:

@@ -97,7 +97,7 @@ def run_job(job:Job) -> dict:
     "Execute one job; {'job', 'status': 'done'|'failed', 'seconds', 'executed', 'error'}."
     import papermill
     job.executed.parent.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
+    started, finished_before = time.perf_counter(), all(Path(f).is_file() for f in job.done)   # its runs are read back, not redone
     try:
         papermill.execute_notebook(str(job.notebook), str(job.executed), parameters=job.parameters, progress_bar=False,
                                    cwd=str(job.notebook.parent))
@@ -106,7 +106,7 @@ def run_job(job:Job) -> dict:
     except Exception as e:                                      # the batch goes on; the executed notebook keeps the traceback
         status, error = 'failed', (str(e).strip().splitlines() or [type(e).__name__])[-1]
     return {'job': job.name, 'status': status, 'seconds': round(time.perf_counter() - started, 1), 'executed': str(job.executed),
-            **({'error': error} if error else {})}
+            'finished_before': finished_before, **({'error': error} if error else {})}
 
 def run_jobs(jobs:list, workers:int=1, threads_per_job:int|None=None, log=print) -> list:
     "Run `jobs` (`workers` at a time); a result per job, in order; progress through `log`."
