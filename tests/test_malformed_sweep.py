@@ -9,6 +9,18 @@ so the cases are the same on every run and do not move when another case is adde
 The invariant checked for every case is issue 22's: `medvlm data summary` either refuses — exit 2, stdout empty,
 exactly one 'medvlm: ' line on stderr, no traceback, naming the broken file and, when the break is inside a record,
 the record and a field — or accepts, printing exactly the clean fixture's split counts.
+
+Cases where accepting and refusing are both defensible, and what the loaders chose (either passes the invariant):
+- a whitespace-padded value: ids and CBIS-DDSM paths are read stripped (the release pads some); a padded WBCAtt
+  `path` or SKINCON `ImageID` names no file and is refused, naming the field.
+- a cell of a column the loader does not read (CBIS `subtlety`, MIMIC `Rows`, VQA-RAD `evaluation`, ...) is accepted:
+  the released files carry nulls and odd spellings there, and nothing counted depends on them.
+- in the Kaggle CBIS-DDSM release only the case folder at the start of `cropped image file path` is read, so a
+  value broken after it is accepted.
+- PathVQA has no ids and its official pickles repeat some (image, question, answer) triplets: a repeated record is
+  read once, counted under `skipped` and noted (as the Hugging Face release drops them), so it is accepted with the
+  clean counts rather than refused.
+- a cut exactly on a record boundary is not drawn (see `cut_points`): it leaves a well-formed shorter file.
 """
 import csv, gzip, io, json, pickle, random, re
 from dataclasses import dataclass
@@ -154,6 +166,7 @@ CELL_VALUES = {   # how a cell of a data row goes bad: name -> new text from the
     'N-A': lambda v: 'N/A',
     'padded': lambda v: f'  {v} ',
     '300-chars': lambda v: (v + '~' * 300)[:300],
+    '200000-chars': lambda v: (v + '~' * 200_000)[:200_000],   # longer than the csv module reads by default
     'embedded-comma': lambda v: f'{v},{v}',
     'embedded-quote': lambda v: f'{v}"',
     'embedded-newline': lambda v: f'{v[:len(v) // 2]}\n{v[len(v) // 2:]}',
