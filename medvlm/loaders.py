@@ -19,8 +19,9 @@ from .benchmarks import (WBCATT_VALUES, WBCATT_MISSING, SKINCON_CONCEPTS, CBIS_V
 __all__ = ['WBCATT_SPLITS', 'SKINCON_EXCLUDE', 'CBIS_FILES', 'CBIS_ABNORMALITY', 'CBIS_CASE', 'LoadResult', 'csv_records',
            'csv_record_lines', 'row_place', 'read_csv_checked', 'check_value', 'image_present', 'keep_image',
            'inside_root', 'plain_name', 'Seen', 'load_wbcatt', 'instfree_skincon_splits', 'load_skincon',
-           'cbis_validation_patients', 'kaggle_crop_index', 'cbis_case_folder', 'cbis_image', 'load_cbis', 'mimic_file',
-           'mimic_study_folder', 'unique_column', 'load_mimic_cxr']
+           'cbis_validation_patients', 'kaggle_crop_index', 'cbis_case_folder', 'cbis_image', 'cbis_patient',
+           'load_cbis', 'mimic_file', 'mimic_study_folder', 'mimic_id', 'absent_from', 'unique_column',
+           'load_mimic_cxr']
 
 # %% ../nbs/03_loaders.ipynb #21ecaf64
 @dataclass
@@ -44,12 +45,15 @@ def _csv_text(path:Path):
 
 def csv_records(path:Path) -> list:
     "(line it starts on, number of fields) of each record of CSV `path` (the header's first), blank lines left out as pandas does."
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))   # a long cell is read (as pandas reads it), then judged by its field
     records, at = [], 1
     with _csv_text(path) as f:
         reader = csv.reader(f)
-        for row in reader:
-            if row: records.append((at, len(row)))
-            at = reader.line_num + 1
+        try:
+            for row in reader:
+                if row: records.append((at, len(row)))
+                at = reader.line_num + 1
+        except csv.Error as e: raise DataError(path, f"not a readable CSV ({e})", line_place(at)) from None
     return records
 
 def csv_record_lines(path:Path) -> list:
@@ -71,12 +75,13 @@ def _undecodable(path:Path) -> str:
     except UnicodeDecodeError as e: start = e.start
     return f"{line_place(data.count(bytes([10]), 0, start) + 1)}, byte {start}"
 
-def _short_record(path:Path, records:list) -> None:
-    "Refuse a record with fewer fields than the header: the last one is a file cut short."
+def _record_widths(path:Path, records:list) -> None:
+    """Refuse a record with fewer fields than the header (the last one: a file cut short) or more: pandas would read
+    the extra field of a first record as an index and shift every column of the file by one, silently."""
     width = records[0][1]
     for n, (line, fields) in enumerate(records[1:], 1):
-        if fields >= width: continue
-        if n == len(records) - 1:
+        if fields == width: continue
+        if fields < width and n == len(records) - 1:
             raise DataError(path, f"truncated: the last record has {fields} of the header's {width} fields (the file is cut short?)", line_place(line))
         raise DataError(path, f"the record has {fields} fields, the header {width}", line_place(line))
 
@@ -102,6 +107,7 @@ def read_csv_checked(path:Path, required:list, aliases:dict|None=None) -> pd.Dat
     except pd.errors.ParserError as e:
         reason = str(e).splitlines()[0]
         if 'EOF inside string' in reason: raise DataError(path, f"truncated: a quoted cell is never closed ({reason})") from None
+        _record_widths(path, csv_records(path))          # a record wider than the header, placed by the line it starts on
         raise DataError(path, f"not a readable CSV ({reason})") from None
     except OSError as e: raise DataError(path, f"not a readable CSV ({str(e).splitlines()[0]})") from None
     table = table.rename(columns=aliases or {})
@@ -109,7 +115,7 @@ def read_csv_checked(path:Path, required:list, aliases:dict|None=None) -> pd.Dat
     if missing: raise DataError(path, f"missing column{'s' * (len(missing) > 1)} {', '.join(map(repr, missing))}", field=missing[0])
     if table.empty: raise DataError(path, 'no data rows')
     records = csv_records(path)
-    _short_record(path, records)
+    _record_widths(path, records)
     table.attrs['unterminated'] = not _ends_in_line_break(path)       # read, but errors in its last record say it may be cut
     lines = [line for line, _ in records[1:]]
     table.attrs['lines'] = lines if len(lines) == len(table) else None      # counted apart from pandas: used only if they agree
@@ -122,8 +128,8 @@ def check_value(path:Path, where:str, key:str, value:str, allowed) -> None:
     if value not in allowed:
         raise DataError(path, f"unknown value {quoted(value)}; expected one of {', '.join(map(repr, allowed))}", where, key)
 
-def image_present(image:Path, path:Path, where:str, key:str, skip_missing:bool, skipped:Counter) -> bool:
-    "True if `image` exists; else count it as skipped (`skip_missing`) or refuse it."
+def image_present(image:Path, path:Path, where:str, key:str, skip_missing:bool, skipped:Counter, listed:str='') -> bool:
+    "True if `image` exists; else count it as skipped (`skip_missing`) or refuse it, saying where it is `listed` when another file named it."
     try: found, folder = image.is_file(), image.is_dir()
     except OSError as e: raise DataError(path, f"not a usable file name ({e.strerror}): {clipped(image)}", where, key) from None
     if found: return True
@@ -131,11 +137,12 @@ def image_present(image:Path, path:Path, where:str, key:str, skip_missing:bool, 
     if skip_missing:
         skipped['missing image'] += 1
         return False
-    raise DataError(path, f"image file not found: {clipped(image)} (pass skip_missing / --skip-missing to skip and count such rows)", where, key)
+    raise DataError(path, f"image file not found: {clipped(image)}{f', as listed at {listed}' if listed else ''} "
+                          f"(pass skip_missing / --skip-missing to skip and count such rows)", where, key)
 
-def keep_image(result:LoadResult, split:str, image:Path, path:Path, where:str, key:str, skip_missing:bool) -> bool:
+def keep_image(result:LoadResult, split:str, image:Path, path:Path, where:str, key:str, skip_missing:bool, listed:str='') -> bool:
     "`image_present`, counting a dropped record under its split too."
-    if image_present(image, path, where, key, skip_missing, result.skipped): return True
+    if image_present(image, path, where, key, skip_missing, result.skipped, listed): return True
     result.dropped[split] += 1
     return False
 
@@ -245,7 +252,7 @@ def cbis_validation_patients(patient_ids:list, fraction:float=0.1, seed:int=0) -
 
 # %% ../nbs/03_loaders.ipynb #fb31566d
 def kaggle_crop_index(root:Path, allow_outside_root:bool=False) -> dict|None:
-    "case folder -> cropped JPEG path, from the Kaggle release's `csv/dicom_info.csv` (None when absent)."
+    "case folder -> (cropped JPEG path, where `csv/dicom_info.csv` lists it), from the Kaggle release (None when absent)."
     path = root/'csv'/'dicom_info.csv'
     if not path.is_file(): return None
     table = read_csv_checked(path, ['image_path', 'PatientID', 'SeriesDescription'])
@@ -256,7 +263,8 @@ def kaggle_crop_index(root:Path, allow_outside_root:bool=False) -> dict|None:
         image = inside_root(root, row['image_path'].strip(), path, row_place(table, i), 'image_path', allow_outside_root)
         relative = Path(row['image_path'].strip())
         candidates = [image, root/Path(*relative.parts[1:])] if len(relative.parts) > 1 else [image]
-        index[row['PatientID']] = next((c for c in candidates if c.is_file()), candidates[-1])
+        index[row['PatientID']] = (next((c for c in candidates if c.is_file()), candidates[-1]),
+                                   f"csv/dicom_info.csv, {row_place(table, i)}, field 'image_path'")
     return index
 
 def cbis_case_folder(crop_path:str) -> str:
@@ -264,11 +272,11 @@ def cbis_case_folder(crop_path:str) -> str:
     return crop_path.strip().replace('\\', '/').split('/')[0]
 
 def cbis_image(root:Path, crop_path:str, kaggle:dict|None, path:Path|None=None, where:str|None=None,
-               allow_outside_root:bool=False) -> Path:
-    "Where the cropped image of a CBIS row (`path`, `where`) lives, in whichever release `root` holds."
+               allow_outside_root:bool=False) -> tuple:
+    "Where the cropped image of a CBIS row (`path`, `where`) lives, in whichever release `root` holds, and where the Kaggle index lists it ('')."
     crop_path = crop_path.strip()
-    if kaggle is None: return inside_root(root, crop_path, path or root, where, 'cropped image file path', allow_outside_root)
-    return kaggle.get(cbis_case_folder(crop_path), root/'jpeg'/'(no cropped image listed in csv/dicom_info.csv)')
+    if kaggle is None: return inside_root(root, crop_path, path or root, where, 'cropped image file path', allow_outside_root), ''
+    return kaggle.get(cbis_case_folder(crop_path), (root/'jpeg'/'(no cropped image listed in csv/dicom_info.csv)', ''))
 
 # %% ../nbs/03_loaders.ipynb #0f2797aa
 def _cbis_lesion_value(result, path, where, key, raw) -> str:
@@ -288,14 +296,19 @@ def _cbis_record(root, path, where, row, kind, split, kaggle, skip_missing, resu
     check_value(path, where, 'abnormality type', row['abnormality type'], [abnormality])
     check_value(path, where, 'pathology', row['pathology'], CBIS_VALUES['pathology'])
     lesion = {key: _cbis_lesion_value(result, path, where, key, row[key]) for key in CBIS_LESION_KEYS[abnormality]}
-    image = cbis_image(root, row['cropped image file path'], kaggle, path, where, allow_outside_root)
-    if not keep_image(result, split, image, path, where, 'cropped image file path', skip_missing): return None
+    image, listed = cbis_image(root, row['cropped image file path'], kaggle, path, where, allow_outside_root)
+    if not keep_image(result, split, image, path, where, 'cropped image file path', skip_missing, listed): return None
     keys = ('abnormality type', *CBIS_LESION_KEYS[abnormality], 'pathology')
     extra = {k: v.strip() for k, v in row.items() if k not in keys}
     return ImageRecord(cbis_case_folder(row['cropped image file path']), image, split,
                        {k: lesion.get(k, row[k].strip()) for k in keys}, 'cbis', f"{path.name}, {where}", extra)
 
 CBIS_CASE = ('patient_id', 'left or right breast', 'image view', 'abnormality id')   # with the kind: one abnormality
+
+def cbis_patient(path:Path, where:str, value:str) -> str:
+    "A row's patient id, stripped; a blank or missing-marker id is refused (it would move records between train and val)."
+    if cbis_missing(value): raise DataError(path, f"expected a patient id, got {quoted(value)}", where, 'patient_id')
+    return value.strip()
 
 def load_cbis(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, allow_outside_root:bool=False) -> LoadResult:
     "CBIS-DDSM mass and calcification cases under `root/csv/`, with InstFree's patient-level validation split."
@@ -307,13 +320,15 @@ def load_cbis(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, al
                     'pathology', 'cropped image file path']
         tables[kind, split] = (root/name, read_csv_checked(root/name, required, aliases={'breast_density': 'breast density'}))
     kaggle = kaggle_crop_index(root, allow_outside_root)
-    validation = cbis_validation_patients([p for (_, split), (_, t) in tables.items() if split == 'train' for p in t['patient_id']])
+    for (kind, split), (path, table) in tables.items():             # the patient decides the split: never blank, read stripped
+        for i, patient in enumerate(table['patient_id']): cbis_patient(path, row_place(table, i), patient)
+    validation = cbis_validation_patients([p.strip() for (_, split), (_, t) in tables.items() if split == 'train' for p in t['patient_id']])
     for (kind, split), (path, table) in tables.items():
         keyed = all(k in table.columns for k in CBIS_CASE)           # the release's columns; without them, the folder alone
         for i, row in enumerate(table.to_dict('records')):
             if keyed: cases.add((kind, *(row[k].strip() for k in CBIS_CASE)), path, row_place(table, i), 'abnormality id')
             folders.add(cbis_case_folder(row['cropped image file path']), path, row_place(table, i), 'cropped image file path')
-            record_split = 'val' if split == 'train' and row['patient_id'] in validation else split
+            record_split = 'val' if split == 'train' and row['patient_id'].strip() in validation else split
             if splits and record_split not in splits: continue
             record = _cbis_record(root, path, row_place(table, i), row, kind, record_split, kaggle, skip_missing, result,
                                   allow_outside_root)
@@ -329,6 +344,18 @@ def mimic_file(root:Path, name:str) -> Path:
 
 def mimic_study_folder(root:Path, subject:str, study:str) -> Path:
     return root/'files'/f'p{subject[:2]}'/f'p{subject}'/f's{study}'
+
+def mimic_id(path:Path, where:str, key:str, value:str) -> str:
+    "A MIMIC-CXR subject or study id: a whole number, read without surrounding blanks."
+    if not re.fullmatch(r'[0-9]+', value.strip()):
+        raise DataError(path, f"expected a whole-number id, got {quoted(value)}", where, key)
+    return value.strip()
+
+def absent_from(listing:Path, table:pd.DataFrame, what:str, path:Path, where:str, key:str) -> None:
+    "`what` is not in `listing`: fine for a whole file, refused when `table` (read from it) may be cut short before it."
+    if table.attrs.get('unterminated'):
+        raise DataError(path, f"{what} is not in {listing.name}, whose last record has no line break after it "
+                              f"(truncated? the file may be cut short)", where, key)
 
 def unique_column(path:Path, table:pd.DataFrame, key:str) -> None:
     "Refuse a second row of `table` with the same `key`."
@@ -347,7 +374,7 @@ def _chexpert_labels(path:Path, table:pd.DataFrame) -> dict:
             if value not in (None, 1.0, 0.0, -1.0):
                 raise DataError(path, f"unknown value {quoted(row[label])}; expected 1.0, 0.0, -1.0 or blank", row_place(table, i), label)
             values[label] = value
-        if (study := row['study_id']) in labels:
+        if (study := mimic_id(path, row_place(table, i), 'study_id', row['study_id'])) in labels:
             agree = 'the same labels' if labels[study] == values else 'different labels'
             raise DataError(path, f"duplicate study_id {quoted(study)} ({agree}): already read at {path.name}, {first[study]}",
                             row_place(table, i), 'study_id')
@@ -361,10 +388,11 @@ def load_mimic_cxr(root:Path|str, splits:tuple|None=None, skip_missing:bool=Fals
     "MIMIC-CXR-JPG images with CheXpert labels read through `policy`; `views` keeps only those ViewPositions."
     root, result = Path(root), LoadResult('mimic-cxr', [])
     chexpert_path, split_path, meta_path = (mimic_file(root, n) for n in ('chexpert', 'split', 'metadata'))
-    labels = _chexpert_labels(chexpert_path, read_csv_checked(chexpert_path, ['subject_id', 'study_id', *CHEXPERT_LABELS]))
+    chexpert = read_csv_checked(chexpert_path, ['subject_id', 'study_id', *CHEXPERT_LABELS])
+    labels = _chexpert_labels(chexpert_path, chexpert)
     split_table = read_csv_checked(split_path, ['dicom_id', 'study_id', 'subject_id', 'split'])
     unique_column(split_path, split_table, 'dicom_id')
-    view_of = {}
+    view_of, meta = {}, None
     if meta_path.is_file():
         meta = read_csv_checked(meta_path, ['dicom_id', 'ViewPosition'])
         unique_column(meta_path, meta, 'dicom_id')
@@ -372,20 +400,25 @@ def load_mimic_cxr(root:Path|str, splits:tuple|None=None, skip_missing:bool=Fals
     for i, row in enumerate(split_table.to_dict('records')):
         where = row_place(split_table, i)
         check_value(split_path, where, 'split', row['split'], ('train', 'validate', 'test'))
+        subject, study = (mimic_id(split_path, where, key, row[key]) for key in ('subject_id', 'study_id'))
         if splits and row['split'] not in splits: continue
+        if views and meta is not None and row['dicom_id'] not in view_of:
+            absent_from(meta_path, meta, f"image {quoted(row['dicom_id'])}", split_path, where, 'dicom_id')
         view = view_of.get(row['dicom_id'], '')
         if views and view not in views: result.skipped['view not selected'] += 1; continue
-        if row['study_id'] not in labels: result.skipped['no CheXpert labels for the study'] += 1; continue
-        result.missing.update(k for k, v in labels[row['study_id']].items() if v is None)   # blank: not mentioned
-        read = {label: policy.read(value) for label, value in labels[row['study_id']].items()}
+        if study not in labels:
+            absent_from(chexpert_path, chexpert, f"study {quoted(study)}", split_path, where, 'study_id')
+            result.skipped['no CheXpert labels for the study'] += 1; continue
+        result.missing.update(k for k, v in labels[study].items() if v is None)   # blank: not mentioned
+        read = {label: policy.read(value) for label, value in labels[study].items()}
         if None in read.values(): result.skipped['label skipped by the CheXpert policy'] += 1; continue
-        for key in ('subject_id', 'study_id', 'dicom_id'): plain_name(split_path, where, key, row[key])
-        folder = mimic_study_folder(root, row['subject_id'], row['study_id'])
+        plain_name(split_path, where, 'dicom_id', row['dicom_id'])
+        folder = mimic_study_folder(root, subject, study)
         image = inside_root(root, str((folder/f"{row['dicom_id']}.jpg").relative_to(root)), split_path, where, 'dicom_id', allow_outside_root)
         if not keep_image(result, row['split'], image, split_path, where, 'dicom_id', skip_missing): continue
         report = folder.with_suffix('.txt')
-        extra = {'subject_id': row['subject_id'], 'study_id': row['study_id'], 'view': view,
-                 'report': report if report.is_file() else None, 'chexpert': labels[row['study_id']]}
+        extra = {'subject_id': subject, 'study_id': study, 'view': view,
+                 'report': report if report.is_file() else None, 'chexpert': labels[study]}
         result.items.append(ImageRecord(row['dicom_id'], image, row['split'], read, 'mimic-cxr', f"{split_path.name}, {where}", extra))
     return result
 

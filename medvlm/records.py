@@ -12,11 +12,11 @@ from typing import Union
 from PIL import Image
 
 # %% auto #0
-__all__ = ['ImageSource', 'ANSWER_TYPES', 'IMAGE_TOKEN', 'DOMAINS', 'MISSPELT_KEYS', 'DataError', 'line_place', 'item_place',
-           'clipped', 'quoted', 'load_image', 'image_problem', 'check_image', 'check_item_images', 'ImageRecord',
-           'MCQItem', 'VQAItem', 'Turn', 'Conversation', 'conversation_problems', 'undecodable_place', 'json_cut_short',
-           'read_json', 'read_state', 'write_text_atomic', 'write_json_atomic', 'read_jsonl', 'write_jsonl',
-           'respelt_keys', 'read_llava_json', 'write_llava_json', 'FigureCaption']
+__all__ = ['ImageSource', 'ANSWER_TYPES', 'IMAGE_TOKEN', 'DOMAINS', 'JSON_WORDS', 'MISSPELT_KEYS', 'DataError', 'line_place',
+           'item_place', 'clipped', 'quoted', 'load_image', 'image_problem', 'check_image', 'check_item_images',
+           'ImageRecord', 'MCQItem', 'VQAItem', 'Turn', 'Conversation', 'conversation_problems', 'undecodable_place',
+           'json_cut_short', 'read_json', 'read_state', 'write_text_atomic', 'write_json_atomic', 'read_jsonl',
+           'write_jsonl', 'respelt_keys', 'read_llava_json', 'write_llava_json', 'FigureCaption']
 
 # %% ../nbs/01_records.ipynb #04df4621
 class DataError(ValueError):
@@ -27,7 +27,8 @@ class DataError(ValueError):
 
     def __str__(self):
         place = ', '.join(p for p in (self.where, f"field '{self.field}'" if self.field else None) if p)
-        return f"{self.file}: {place + ': ' if place else ''}{self.problem}"
+        line = f"{self.file}: {place + ': ' if place else ''}{self.problem}"
+        return line.replace('\r', '\\r').replace('\n', '\\n')     # one line, even when a quoted path holds a line break
 
 def line_place(line:int, header:bool=True) -> str:
     "Where a CSV record (header = line 1) or a JSON-lines record starts, said with its convention."
@@ -203,9 +204,13 @@ def undecodable_place(data:bytes, error:UnicodeDecodeError) -> str:
     line = data.count(b'\n', 0, error.start) + 1
     return f"line {line} (1-based), byte {error.start}"
 
+JSON_WORDS = ('true', 'false', 'null', 'NaN', 'Infinity', '-Infinity')
+
 def json_cut_short(error:json.JSONDecodeError) -> bool:
-    "Did the JSON text end inside a value (a file cut short), rather than hold a mistake before its end?"
-    return error.pos >= len(error.doc.rstrip()) or error.msg.startswith('Unterminated string')
+    "Did the JSON text end inside a value (a file cut short: in a string, a word such as `false`, between tokens), rather than hold a mistake before its end?"
+    rest = error.doc[error.pos:].rstrip()
+    inside_word = rest != '' and any(word.startswith(rest) and word != rest for word in JSON_WORDS)
+    return error.pos >= len(error.doc.rstrip()) or error.msg.startswith('Unterminated string') or inside_word
 
 def read_json(path:Path|str):
     "Parse the JSON file at `path` (a byte-order mark is allowed); a missing or malformed file is a `DataError`."

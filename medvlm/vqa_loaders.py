@@ -17,10 +17,10 @@ from .loaders import LoadResult, check_value, image_present, keep_image, inside_
 
 # %% auto #0
 __all__ = ['VQA_RAD_FILE', 'VQA_RAD_IMAGES', 'VQA_RAD_EXTRA', 'VQA_RAD_PHRASES', 'SLAKE_SPLITS', 'SLAKE_EXTRA', 'SLAKE_LANGS',
-           'PATHVQA_PARQUET_SPLITS', 'PATHVQA_PICKLE_SPLITS', 'PMC_CAPTIONS', 'PMC_OPTIONAL', 'read_json_items',
-           'file_name', 'text_field', 'record_id', 'answer_type', 'other_answer_type', 'load_vqa_rad', 'load_slake',
-           'pathvqa_answer_type', 'pathvqa_pickles', 'load_pathvqa', 'mention_text', 'absent', 'load_pmc_captions',
-           'load_llava']
+           'PATHVQA_PARQUET_SPLITS', 'PATHVQA_REPEAT', 'PATHVQA_PICKLE_SPLITS', 'PMC_CAPTIONS', 'PMC_OPTIONAL',
+           'read_json_items', 'file_name', 'text_field', 'record_id', 'answer_type', 'other_answer_type',
+           'load_vqa_rad', 'load_slake', 'pathvqa_answer_type', 'Triplets', 'pathvqa_pickles', 'load_pathvqa',
+           'mention_text', 'absent', 'optional_text', 'load_pmc_captions', 'load_llava']
 
 # %% ../nbs/04_vqa_loaders.ipynb #ebe416bf
 def read_json_items(path:Path, required:list, id_key:str='id') -> list:
@@ -117,9 +117,10 @@ def load_slake(root:Path|str, splits:tuple|None=None, skip_missing:bool=False, l
             q_lang = text_field(path, where, 'q_lang', item['q_lang']).strip().lower()
             check_value(path, where, 'q_lang', q_lang, SLAKE_LANGS)
             question, answer = text_field(path, where, 'question', item['question']), text_field(path, where, 'answer', item['answer'], numbers=True)
+            image_name = file_name(path, where, 'img_name', item['img_name'])     # checked in every language, as the rest is
             if lang != 'all' and q_lang != lang: result.skipped[f"q_lang={q_lang}"] += 1; continue
             if other_answer_type(kind, result.skipped): continue
-            image = inside_root(root, file_name(path, where, 'img_name', item['img_name']), path, where, 'img_name', allow_outside_root, 'imgs')
+            image = inside_root(root, image_name, path, where, 'img_name', allow_outside_root, 'imgs')
             if not keep_image(result, split, image, path, where, 'img_name', skip_missing): continue
             result.items.append(VQAItem(f"{split}-{item['qid']}", image, question, answer, kind, split,
                                         'slake', f"{path.name}, {where}", {k: item.get(k) for k in SLAKE_EXTRA}))
@@ -134,9 +135,27 @@ def _image_bytes(value) -> bytes|None:
     return bytes(value) if isinstance(value, (bytes, bytearray)) and value else None
 
 PATHVQA_PARQUET_SPLITS = ('train', 'validation', 'val', 'test')
+PATHVQA_REPEAT = 'repeated (image, question, answer) of its split, read once'
+
+class Triplets:
+    "The (image, question, answer) triplets read so far in each split: a repeat is read once, and counted and noted by file."
+    def __init__(self, result:LoadResult): self.result, self.read, self.repeats = result, set(), Counter()
+
+    def repeated(self, path:Path, split:str, image, question:str, answer:str) -> bool:
+        if (split, image, question, answer) not in self.read:
+            self.read.add((split, image, question, answer))
+            return False
+        self.result.skipped[PATHVQA_REPEAT] += 1
+        self.repeats[path] += 1
+        return True
+
+    def note(self) -> None:
+        for path, n in self.repeats.items():
+            self.result.notes.append(f"{path}: {n} record{'s' * (n > 1)} repeat an earlier (image, question, answer) of the split; "
+                                     f"each is read once (the Hugging Face release keeps one of each)")
 
 def _pathvqa_parquet(root:Path, files:list, splits, result:LoadResult) -> None:
-    counters = Counter()
+    counters, triplets = Counter(), Triplets(result)
     for path in files:
         split = path.name.split('-')[0]
         if split not in PATHVQA_PARQUET_SPLITS:
@@ -153,9 +172,11 @@ def _pathvqa_parquet(root:Path, files:list, splits, result:LoadResult) -> None:
             if image is None: raise DataError(path, 'no encoded image bytes', f"row {i + 1} (1-based)", 'image')
             where = f"row {i + 1} (1-based)"
             question, answer = text_field(path, where, 'question', row['question']), text_field(path, where, 'answer', row['answer'])
+            if triplets.repeated(path, split, image, question, answer): continue
             result.items.append(VQAItem(f"{split}-{counters[split]}", image, question, answer,
                                         pathvqa_answer_type(answer), split, 'pathvqa', f"{path.name}, row {i + 1} (1-based)"))
             counters[split] += 1
+    triplets.note()
 
 
 # %% ../nbs/04_vqa_loaders.ipynb #94c70e95
@@ -169,7 +190,7 @@ def pathvqa_pickles(root:Path, splits=None) -> list:
     return files
 
 def _pathvqa_pickles(root:Path, splits, skip_missing:bool, result:LoadResult, allow_outside_root:bool=False) -> None:
-    files = pathvqa_pickles(root, splits)
+    files, triplets = pathvqa_pickles(root, splits), Triplets(result)
     warnings.warn(f"unpickling {len(files)} file{'s' * (len(files) > 1)} (allow_pickle / --allow-pickle; unpickling runs any code "
                   f"they hold): {', '.join(map(str, files))}", stacklevel=3)
     for path in files:
@@ -178,16 +199,20 @@ def _pathvqa_pickles(root:Path, splits, skip_missing:bool, result:LoadResult, al
             with open(path, 'rb') as f: data = pickle.load(f)
         except Exception as e: raise DataError(path, f"not a readable pickle ({type(e).__name__})") from None
         if not isinstance(data, list): raise DataError(path, f"expected a list of question records, got {type(data).__name__}")
+        if not data: raise DataError(path, 'empty list: no question records')
         for i, item in enumerate(data):
             where = item_place(i, item, 'image')
-            missing = [k for k in ('image', 'question', 'answer') if not isinstance(item, dict) or k not in item]
+            if not isinstance(item, dict): raise DataError(path, f"expected a record of image, question and answer, got {type(item).__name__}", where)
+            missing = [k for k in ('image', 'question', 'answer') if k not in item]
             if missing: raise DataError(path, 'missing', where, missing[0])
-            image = inside_root(root, f"{file_name(path, where, 'image', item['image'])}.jpg", path, where, 'image',
-                                allow_outside_root, f'images/{split}')
-            if not keep_image(result, split, image, path, where, 'image', skip_missing): continue
+            name = file_name(path, where, 'image', item['image'])
             question, answer = text_field(path, where, 'question', item['question']), text_field(path, where, 'answer', item['answer'])
+            if triplets.repeated(path, split, name, question, answer): continue
+            image = inside_root(root, f"{name}.jpg", path, where, 'image', allow_outside_root, f'images/{split}')
+            if not keep_image(result, split, image, path, where, 'image', skip_missing): continue
             result.items.append(VQAItem(f"{split}-{i}", image, question, answer, pathvqa_answer_type(answer),
                                         split, 'pathvqa', f"{path.name}, {where}"))
+    triplets.note()
 
 
 # %% ../nbs/04_vqa_loaders.ipynb #2313f4ce
@@ -221,7 +246,15 @@ def _caption_items(path:Path) -> list:
     if not isinstance(data, list) or not data: raise DataError(path, 'expected a non-empty JSON list of figure records (or one list per domain)')
     return data
 
-def absent(value) -> bool: return value is None or (isinstance(value, str) and not value.strip())
+def absent(value) -> bool:
+    "Missing as released files write it: null, an empty string, or NaN (how a pandas export writes a missing number)."
+    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and value != value)
+
+def optional_text(path:Path, where:str, key:str, value) -> str:
+    "An optional field read as text: '' when `absent`, text, or a whole number as its digits; a list, object or flag is refused."
+    if absent(value): return ''
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)): return str(value)
+    raise DataError(path, f"expected text, a whole number or null, got {quoted(value)}", where, key)
 
 def _mentions(path, where, value) -> list:
     "The mention sentences of an `in_text_mention` value: a list, one sentence, or nothing."
@@ -246,12 +279,12 @@ def load_pmc_captions(root:Path|str, skip_missing:bool=False, captions:str=PMC_C
         if not isinstance(domain, dict) or not set(domain) <= set(DOMAINS) or not all(isinstance(v, bool) for v in domain.values()):
             raise DataError(path, f"must map some of {', '.join(DOMAINS)} to booleans (true/false), got {quoted(domain)}", where, 'domain')
         mentions = _mentions(path, where, item.get('in_text_mention'))
+        pmid, fig_id, fig_label = (optional_text(path, where, k, item.get(k)) for k in ('pmid', 'fig_id', 'fig_label'))
         image = inside_root(root, f"{pair_id}.jpg", path, where, 'pair_id', allow_outside_root, 'images')
         if not keep_image(result, 'all', image, path, where, 'pair_id', skip_missing): continue
         result.missing.update(k for k in PMC_OPTIONAL if absent(item.get(k)))
-        text = lambda k: '' if absent(item.get(k)) else str(item[k])
         result.items.append(FigureCaption(pair_id, image, caption, mentions, [d for d in DOMAINS if domain.get(d) is True],
-                                          text('pmid'), text('fig_id'), text('fig_label'), f"{path.name}, {where}"))
+                                          pmid, fig_id, fig_label, f"{path.name}, {where}"))
     return result
 
 
