@@ -24,7 +24,9 @@ The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
     M  {"lr":1e-3,"untied":1,"pool":"train","novel":1,"every":1000,"phases":[[5000,{"copy":0.5,"lookup":0.5}]]}
        (multi-token words, tested on novel ones: copy 1.00 by 3,000; lookup at chance at 1,000-5,000)
     C  {"lr":1e-3,"untied":1,"novel":1,"every":1000,"phases":[[2000,{"copy":0.5,"lookup":0.5},"core"],[4000,{"copy":0.3,"lookup":0.7},"train"]]}
-    C2 {"lr":1e-3,"untied":1,"novel":1,"every":1000,"pool":"mixed","phases":[[6000,{"copy":0.4,"lookup":0.6}]]}
+       (one-token then multi-token words, tested on novel ones: chance at 2,000; 0.90/0.52/0.44/0.32 at 3,000,
+       1.00/0.68/0.50/0.40 at 4,000, 0.98/0.74/0.50/0.32 at 5,000 — right when the answer is A or B: the positional
+       shortcut of run B, not the lookup; stopped at 5,000)
 """
 import sys, json, time, numpy as np, torch
 from medvlm.generic_tasks import task_copy, task_lookup, task_stated, core_words, train_words, novel_words, mcq_turns
