@@ -27,9 +27,10 @@ __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES'
            'training_curves', 'curves_figure', 'learning_points', 'learning_table', 'learning_trend', 'learning_prose',
            'learning_figure', 'paired_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
            'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection', 'selection_table',
-           'selection_prose', 'chat_table', 'vital_differences', 'vital_prose', 'render_vital', 'vital_compact',
-           'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration',
-           'batch_lines', 'render_report']
+           'selection_prose', 'chat_table', 'vital_differences', 'vital_prose', 'render_vital', 'selection_grid',
+           'selection_grid_table', 'selection_grid_prose', 'selection_grid_figure', 'vital_compact', 'results_markdown',
+           'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration', 'batch_lines',
+           'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
@@ -643,9 +644,68 @@ def render_vital(study_dir:Path|str, out:Path|str) -> dict:
                                            [study_dir/'summary.json'], 'Agreement with held-out clinician pairs, and the share (%) of each '
                                            'training set holding each kind of flaw the writer injected (a conversation can hold several).',
                                            relative_to=out.parent, after=selection_prose(summary))[1]
+    grid = selection_grid(summaries)
+    if grid.w.nunique() > 1:
+        written['selection_grid'] = write_table(selection_grid_table(grid), out, 'biomed_vital_selection_sweep',
+            'BioMed-VITAL: selection quality over the w × k grid', sources, 'Per clinician weight w: the share of flawed conversations '
+            'in the selector\'s top k %, and its agreement and AUC on held-out clinician pairs; mean ± half-width of the 95 % '
+            't-interval over seeds. Only the preset\'s tuned weights have downstream arms (the comparison table).',
+            relative_to=out.parent, after=selection_grid_prose(grid))[1]
+        written['selection_grid_figure'] = save_figure(selection_grid_figure(grid), out/'biomed_vital_selection_sweep.png')
     sweep = weight_sweep(summaries)
     if sweep.w.nunique() > 1: written['sweep_figure'] = save_figure(sweep_figure(sweep), out/'biomed_vital_sweep.png')
     return written
+
+# %% ../nbs/40_report.ipynb #2913398b
+def selection_grid(summaries:list) -> pd.DataFrame:
+    "A row per seed × w × k: the share of flawed conversations in that selector's top k %, its held-out agreement and AUC."
+    rows = []
+    for summary in summaries:
+        for w, by_k in (summary.get('sweep') or {}).items():
+            held = (summary.get('selection') or {}).get(w, {})
+            rows += [{'seed': summary['study']['seed'], 'w': float(w.removeprefix('w')), 'k': int(k), 'flawed': counts['flawed'] / counts['n'],
+                      'agreement': held.get('agreement'), 'auc': held.get('auc')} for k, counts in by_k.items() if counts]
+    return pd.DataFrame(rows, columns=['seed', 'w', 'k', 'flawed', 'agreement', 'auc'])
+
+def _mean_interval(values) -> str:
+    mean, half = seed_interval(values)
+    return f"{mean:.3f}" if np.isnan(half) else f"{mean:.3f} ± {half:.3f}"
+
+def selection_grid_table(grid:pd.DataFrame) -> pd.DataFrame:
+    "Rows w; the flawed share kept at each k, then held-out agreement and AUC — each mean ± 95 % t half-width over seeds."
+    flawed = grid.groupby(['w', 'k']).flawed.agg(_mean_interval).unstack('k')
+    flawed.columns = [f'flawed in top {k} %' for k in flawed.columns]
+    per_w = grid.drop_duplicates(['seed', 'w']).groupby('w')
+    table = flawed.join(per_w.agreement.agg(_mean_interval).rename('held-out agreement')).join(per_w.auc.agg(_mean_interval).rename('held-out AUC'))
+    return table.set_axis([f'{w:g}' for w in table.index]).rename_axis('w')
+
+def selection_grid_prose(grid:pd.DataFrame) -> list:
+    "One sentence from the numbers: how the flawed share and the agreement move from the lowest w to the highest, and where each k keeps fewest."
+    lo, hi, ks = grid.w.min(), grid.w.max(), sorted(grid.k.unique())
+    flawed = grid.groupby(['w', 'k']).flawed.mean()
+    agreement = grid.drop_duplicates(['seed', 'w']).groupby('w').agreement.mean()
+    fewest = {k: flawed.xs(k, level='k').idxmin() for k in ks}
+    return [f"From w = {lo:g} to w = {hi:g} ({grid.seed.nunique()} seeds), the share of flawed conversations kept goes "
+            + '; '.join(f"at k {k} % {flawed[(lo, k)]:.2f} → {flawed[(hi, k)]:.2f}" for k in ks)
+            + f", and held-out agreement {agreement[lo]:.2f} → {agreement[hi]:.2f}. Fewest flawed kept: "
+            + ', '.join(f"k {k} % at w = {w:g}" for k, w in fewest.items()) + '.']
+
+def selection_grid_figure(grid:pd.DataFrame):
+    "Flawed share kept against w (a line per k) and held-out agreement / AUC against w; log axis with the weights run as ticks."
+    import matplotlib.pyplot as plt, seaborn as sns
+    figure, axes = plt.subplots(1, 2, figsize=(8.4, 3.2))
+    shown = grid.assign(k=grid.k.map(lambda k: f'top {k} %'))
+    sns.lineplot(shown, x='w', y='flawed', hue='k', marker='o', errorbar=seed_bounds, ax=axes[0])
+    held = grid.drop_duplicates(['seed', 'w']).melt(id_vars=['seed', 'w'], value_vars=['agreement', 'auc'], var_name='measure')
+    sns.lineplot(held, x='w', y='value', hue='measure', marker='o', errorbar=seed_bounds, ax=axes[1])
+    weights = sorted(grid.w.unique())
+    for axis, label in zip(axes, ('share of flawed conversations kept', 'held-out clinician pairs')):
+        axis.set(xscale='log', xlabel='clinician weight w (log scale)', ylabel=label, ylim=(0, 1.02))
+        axis.set_xticks(weights, [f"{w:g}" for w in weights]); axis.minorticks_off()
+        axis.legend(fontsize=7)
+    figure.suptitle(f"Selection over the w × k grid: mean of {grid.seed.nunique()} seed(s), 95 % t-interval", fontsize=9)
+    figure.tight_layout()
+    return figure
 
 # %% ../nbs/40_report.ipynb #057138bd
 def vital_compact(summaries:list) -> pd.DataFrame:

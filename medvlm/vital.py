@@ -27,8 +27,8 @@ __all__ = ['VITAL_PRESETS', 'VITAL_SETS', 'FLAW_KINDS', 'VitalPreset', 'get_vita
            'arm_names', 'study_folder', 'seed_studies', 'Study', 'open_study', 'partition_figures', 'chat_question_set',
            'generate_stage', 'preference_files', 'conversations_path', 'select_stage', 'training_set',
            'training_source', 'flaw_counts', 'flawed_share', 'chat_judge', 'study_questions', 'check_question_images',
-           'run_arm', 'arm_row', 'versus_all', 'kept_flaws', 'summarize', 'comparison_table', 'comparison_records',
-           'make_study', 'run_vital']
+           'run_arm', 'arm_row', 'versus_all', 'kept_flaws', 'selection_sweep', 'summarize', 'comparison_table',
+           'comparison_records', 'make_study', 'run_vital']
 
 # %% ../nbs/37_vital.ipynb #e1732c5a
 @dataclass
@@ -37,7 +37,8 @@ class VitalPreset:
     name: str
     corpus: int|None = None          # figures to generate conversations about (None: all that are left)
     fraction: float = 0.4            # k: the share of the conversations the random and selected arms train on
-    weights: tuple = WEIGHT_SWEEP    # clinician weights w: one selected arm each
+    weights: tuple = WEIGHT_SWEEP    # clinician weights w: one selector each, its selection measured at every reference k
+    tune_weights: tuple|None = None  # the weights whose selected arm is tuned and evaluated (None: every weight)
     rounds: str = 'all'              # what the selector scores: 'all' rounds, or the reference's 'first'
     demonstrations: int = 1          # demonstration figures per domain (when no demonstration file is given)
     chat_figures: int = 2            # held-out figures per domain for the chat questions (when no question file is given)
@@ -51,10 +52,10 @@ class VitalPreset:
 
 VITAL_PRESETS = {
     'paper': VitalPreset('paper', select_preset='paper', oracle_arm=False),   # an LLM writer records no errors
-    'default': VitalPreset('default', corpus=150, weights=(1, 400), select={'model_pairs': 3000}, held_out_pairs=100,
+    'default': VitalPreset('default', corpus=150, tune_weights=(1, 400), select={'model_pairs': 3000}, held_out_pairs=100,
                            tune=InstructConfig(adapter='full', epochs=3, lr=3e-4, batch_size=16, checkpoint_every=20),
                            eval=EvalConfig(max_vqa=100, vqa_tokens=24, chat_tokens=48)),
-    'test': VitalPreset('test', weights=(1, 400), chat_figures=1, select_preset='test', select={'clinician_pairs': 20}, held_out_pairs=20,
+    'test': VitalPreset('test', weights=(1, 10, 400), tune_weights=(1, 400), chat_figures=1, select_preset='test', select={'clinician_pairs': 20}, held_out_pairs=20,
                         tune=InstructConfig(epochs=1, lr=1e-3, batch_size=8, checkpoint_every=2),
                         eval=EvalConfig(max_vqa=6, max_chat=10, vqa_tokens=8, chat_tokens=8)),
 }
@@ -74,7 +75,8 @@ def weight_name(w:float) -> str: return f'w{w:g}'
 
 def arm_names(preset:VitalPreset) -> list:
     "The arms of a study, in the order the table shows them."
-    return ['base'] * preset.base_arm + ['all', 'random'] + ['oracle'] * preset.oracle_arm + [f'selected-{weight_name(w)}' for w in preset.weights]
+    tuned = preset.weights if preset.tune_weights is None else preset.tune_weights
+    return ['base'] * preset.base_arm + ['all', 'random'] + ['oracle'] * preset.oracle_arm + [f'selected-{weight_name(w)}' for w in tuned]
 
 def study_folder(runs_dir:Path|str, preset:str='default', seed:int=0) -> Path:
     "The conventional folder of a study: `<runs>/vital` for the default preset, `<runs>/vital-<preset>` else; `-seed<k>` after it for seed k > 0."
@@ -338,6 +340,14 @@ def kept_flaws(study:Study) -> dict:
                                                  if (study.out/'select'/weight_name(w)).is_dir()}}
     return {name: flaw_counts(training_set(study, arm)) for name, arm in sets.items()}
 
+def selection_sweep(study:Study) -> dict:
+    "{'w<w>': {k %: `flaw_counts` of the conversations that selector ranks in its top k %}}: selection quality over the whole w × k grid."
+    sweep = {}
+    for w in study.preset.weights:
+        tops = sorted((study.out/'select'/weight_name(w)).glob('top_*.json'), key=lambda p: int(p.stem.removeprefix('top_')))
+        if tops: sweep[weight_name(w)] = {int(p.stem.removeprefix('top_')): flaw_counts(read_llava_json(p)) for p in tops}
+    return sweep
+
 def summarize(study:Study) -> dict:
     "Every finished arm's results and the selector's agreement, in `summary.json` and `comparison.csv`."
     questions = read_chat_questions(study.out/'chat_questions.jsonl') if (study.out/'chat_questions.jsonl').is_file() else []
@@ -346,7 +356,7 @@ def summarize(study:Study) -> dict:
     selection = {weight_name(w): read_json(p)['held_out'] for w in study.preset.weights
                  if (p := study.out/'select'/weight_name(w)/'metrics.json').is_file()}
     summary = {'study': study.identity(), 'fraction': study.preset.fraction, 'rounds': study.preset.rounds,
-               'selection': selection, 'kept': kept_flaws(study), 'arms': rows,
+               'selection': selection, 'kept': kept_flaws(study), 'sweep': selection_sweep(study), 'arms': rows,
                'missing': [a for a in arm_names(study.preset) if a not in arms]}
     write_json_atomic(study.out/'summary.json', summary)
     import pandas as pd
