@@ -662,10 +662,11 @@ def selection_grid(summaries:list) -> pd.DataFrame:
     rows = []
     for summary in summaries:
         for w, by_k in (summary.get('sweep') or {}).items():
-            held = (summary.get('selection') or {}).get(w, {})
+            held, every = (summary.get('selection') or {}).get(w, {}), (summary.get('kept') or {}).get('all')
             rows += [{'seed': summary['study']['seed'], 'w': float(w.removeprefix('w')), 'k': int(k), 'flawed': counts['flawed'] / counts['n'],
-                      'agreement': held.get('agreement'), 'auc': held.get('auc')} for k, counts in by_k.items() if counts]
-    return pd.DataFrame(rows, columns=['seed', 'w', 'k', 'flawed', 'agreement', 'auc'])
+                      'agreement': held.get('agreement'), 'auc': held.get('auc'), 'all_flawed': every['flawed'] / every['n'] if every else None}
+                     for k, counts in by_k.items() if counts]
+    return pd.DataFrame(rows, columns=['seed', 'w', 'k', 'flawed', 'agreement', 'auc', 'all_flawed'])
 
 def _mean_interval(values) -> str:
     mean, half = seed_interval(values)
@@ -696,12 +697,14 @@ def selection_grid_figure(grid:pd.DataFrame):
     figure, axes = plt.subplots(1, 2, figsize=(8.4, 3.2))
     shown = grid.assign(k=grid.k.map(lambda k: f'top {k} %'))
     sns.lineplot(shown, x='w', y='flawed', hue='k', marker='o', errorbar=seed_bounds, ax=axes[0])
+    if grid.all_flawed.notna().any():        # what no selection keeps: all the generated data (a random draw keeps about as much)
+        axes[0].axhline(float(grid.drop_duplicates('seed').all_flawed.mean()), color='0.4', linestyle='--', linewidth=1, label='all (no selection)')
     held = grid.drop_duplicates(['seed', 'w']).melt(id_vars=['seed', 'w'], value_vars=['agreement', 'auc'], var_name='measure')
     sns.lineplot(held, x='w', y='value', hue='measure', marker='o', errorbar=seed_bounds, ax=axes[1])
     weights = sorted(grid.w.unique())
     for axis, label in zip(axes, ('share of flawed conversations kept', 'held-out clinician pairs')):
         axis.set(xscale='log', xlabel='clinician weight w (log scale)', ylabel=label, ylim=(0, 1.02))
-        axis.set_xticks(weights, [f"{w:g}" for w in weights]); axis.minorticks_off()
+        axis.set_xticks(weights, [f"{w:g}" for w in weights], rotation=60, fontsize=7); axis.minorticks_off()
         axis.legend(fontsize=7)
     figure.suptitle(f"Selection over the w × k grid: mean of {grid.seed.nunique()} seed(s), 95 % t-interval", fontsize=9)
     figure.tight_layout()

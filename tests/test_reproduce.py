@@ -5,7 +5,9 @@ from pathlib import Path
 MEDVLM = str(Path(sys.executable).parent/'medvlm')
 REPORT_FILES = ['README.md', 'results.md', 'reproduce.json', 'instruction_free.md', 'instruction_free.csv',
                 'instruction_free_attributes.md', 'instruction_free_accuracy.png', 'instruction_free_attributes.png',
-                'instruction_free_curves.png', 'instruction_free_learning.md', 'instruction_free_learning.png', 'instruction_free_adapter_lora.md', 'biomed_vital.md', 'biomed_vital.csv', 'biomed_vital_selection.md',
+                'instruction_free_curves.png', 'instruction_free_learning.md', 'instruction_free_learning.png',
+                'instruction_free_adapter_lora.md', 'biomed_vital_selection_sweep.md', 'biomed_vital_selection_sweep.png',
+                'biomed_vital.md', 'biomed_vital.csv', 'biomed_vital_selection.md',
                 'biomed_vital_sweep.png']
 
 def test_reproduce_quick_renders_a_complete_report(tmp_path):
@@ -20,11 +22,12 @@ def test_reproduce_quick_renders_a_complete_report(tmp_path):
     assert summary['failed'] == [] and len(summary['jobs']) == 4 + 1 + 1, summary['failed']   # four benchmarks, the LoRA arm, one study
     assert all(Path(job['executed']).is_file() for job in summary['jobs'])          # every executed notebook kept
     readme = (out/'README.md').read_text()
-    assert '`medvlm reproduce --preset quick` took' in readme and '5 done' in readme, readme
-    assert '[5/5]' in done.stderr                                                # progress: runs done / total
+    assert '`medvlm reproduce --preset quick` took' in readme and '6 done' in readme and 'partial' not in readme, readme
+    assert '[6/6]' in done.stderr                                                # progress: runs done / total
     metrics = sorted((tmp_path/'runs').rglob('metrics.json'))
-    assert len(metrics) >= 4 * 5, len(metrics)
+    assert len(metrics) >= 4 * 5 + 5, len(metrics)                              # 4 benchmarks and the LoRA arm, 5 methods each
     written = {p: p.stat().st_mtime_ns for p in metrics}
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)   # resumable: read back, not redone
-    assert again.returncode == 0 and '5 done' in (out/'README.md').read_text(), again.stderr[-3000:]
+    again_readme = (out/'README.md').read_text()
+    assert again.returncode == 0 and '6 done' in again_readme and '6 of 6 read back runs' in again_readme, again.stderr[-3000:]
     assert {p: p.stat().st_mtime_ns for p in metrics} == written
