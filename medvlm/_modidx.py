@@ -846,6 +846,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'medvlm.vital.arm_row': ('vital.html#arm_row', 'medvlm/vital.py'),
                               'medvlm.vital.chat_judge': ('vital.html#chat_judge', 'medvlm/vital.py'),
                               'medvlm.vital.chat_question_set': ('vital.html#chat_question_set', 'medvlm/vital.py'),
+                              'medvlm.vital.check_chat_images': ('vital.html#check_chat_images', 'medvlm/vital.py'),
                               'medvlm.vital.check_question_images': ('vital.html#check_question_images', 'medvlm/vital.py'),
                               'medvlm.vital.comparison_records': ('vital.html#comparison_records', 'medvlm/vital.py'),
                               'medvlm.vital.comparison_table': ('vital.html#comparison_table', 'medvlm/vital.py'),

@@ -26,9 +26,9 @@ from .vital_tune import EvalConfig, InstructConfig, conversation_examples, evalu
 __all__ = ['VITAL_PRESETS', 'VITAL_SETS', 'FLAW_KINDS', 'VitalPreset', 'get_vital_preset', 'select_config', 'weight_name',
            'arm_names', 'study_folder', 'seed_studies', 'Study', 'open_study', 'partition_figures', 'chat_question_set',
            'generate_stage', 'preference_files', 'conversations_path', 'select_stage', 'training_set',
-           'training_source', 'flaw_counts', 'flawed_share', 'chat_judge', 'study_questions', 'check_question_images',
-           'run_arm', 'arm_row', 'versus_all', 'kept_flaws', 'selection_sweep', 'summarize', 'comparison_table',
-           'comparison_records', 'make_study', 'run_vital']
+           'training_source', 'flaw_counts', 'flawed_share', 'chat_judge', 'study_questions', 'check_chat_images',
+           'check_question_images', 'run_arm', 'arm_row', 'versus_all', 'kept_flaws', 'selection_sweep', 'summarize',
+           'comparison_table', 'comparison_records', 'make_study', 'run_vital']
 
 # %% ../nbs/37_vital.ipynb #e1732c5a
 @dataclass
@@ -175,11 +175,12 @@ def generate_stage(study:Study) -> dict:
         return {'conversations': len(read_json(out/'conversations.json')), 'failures': len(read_json(out/'failures.json')), 'done': True}
     parts = partition_figures(load_pmc_captions(study.pmc, allow_outside_root=study.allow_outside_root).items, 0 if study.demonstrations else preset.demonstrations,
                               0 if study.questions else preset.chat_figures, preset.corpus)
+    questions = read_chat_questions(study.questions) if study.questions else chat_question_set(parts['chat'], study.truths())
+    if study.questions: check_chat_images(study, questions, study.questions)     # a user's file: refused before anything is written
     writer = study.backend or OfflineBackend.from_root(study.pmc, seed=study.seed)
     demos = (read_demonstrations(study.demonstrations) if study.demonstrations
              else truth_demonstrations(parts['demonstrations'], OfflineBackend(study.truths(), seed=study.seed)))
     write_demonstrations(demos, out/'demonstrations.json')
-    questions = read_chat_questions(study.questions) if study.questions else chat_question_set(parts['chat'], study.truths())
     write_jsonl(questions, study.out/'chat_questions.jsonl')
     result = generate(parts['corpus'], demos, writer, out, GenerateConfig(seed=study.seed), progress=study.progress)
     return {'conversations': len(result.conversations), 'failures': len(result.failures), 'requested': result.requested,
@@ -272,15 +273,18 @@ def study_questions(study:Study) -> tuple:
     if not path.is_file(): raise FileNotFoundError(f'{path}: not written yet; run the generate stage first (medvlm vital generate)')
     return vqa_test_items(study.roots, study.preset.eval, study.allow_outside_root), read_chat_questions(path)
 
-def check_question_images(study:Study, items:dict, questions:list) -> None:
-    "Open every image the arms are asked about — the VQA test items, the chat questions' figures — refusing an unreadable one."
-    for vqa in items.values(): check_item_images(vqa)
-    source = study.out/'chat_questions.jsonl'
+def check_chat_images(study:Study, questions:list, source:Path) -> None:
+    "Each chat question's figure inside the corpus' images folder (unless allowed outside) and readable; errors name `source`."
     for n, question in enumerate(questions, 1):
         where = f'line {n} (1-based)'
         image = inside_root(study.pmc, file_name(source, where, 'image', question['image']), source, where, 'image',
                             study.allow_outside_root, 'images')
         check_image(image, source, where, 'image')
+
+def check_question_images(study:Study, items:dict, questions:list) -> None:
+    "Open every image the arms are asked about — the VQA test items, the chat questions' figures — refusing an unreadable one."
+    for vqa in items.values(): check_item_images(vqa)
+    check_chat_images(study, questions, study.out/'chat_questions.jsonl')
 
 def run_arm(study:Study, arm:str, evaluate:bool=True, tuned_only:bool=False, asked:tuple|None=None) -> dict|None:
     "Tune arm `arm` (unless `base`) and evaluate it; its metrics, also in `arms/<arm>/metrics.json`."

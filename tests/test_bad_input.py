@@ -415,6 +415,28 @@ def test_vital_keeps_paths_inside_the_roots_unless_allowed(cli, tmp_path):
     assert (tmp_path/'study'/'generate'/'conversations.json').is_file()
 
 
+def test_vital_refuses_chat_questions_whose_image_leaves_the_corpus(cli, tmp_path):
+    "A user's --questions file naming a figure outside the corpus' images is refused by its own name, before anything is written."
+    from medvlm.synth_world import synth_set
+    synth_set('pmc', tmp_path/'data', preset='test')
+    for name in ('vqa-rad', 'slake', 'pathvqa'): (tmp_path/'data'/name).mkdir()
+    captions = json.loads((tmp_path/'data'/'pmc'/PMC_CAPTIONS).read_text())
+    question = {'question_id': 'q1', 'image': f"{captions[0]['pair_id']}.jpg", 'pair_id': captions[0]['pair_id'],
+                'text': 'What is shown?', 'gpt4_answer': 'A scan.', 'type': 'conversation', 'fig_caption': 'x', 'fig_label': 'x',
+                'in_text_mention': [], 'domain': {'chest_xray': True, 'mri': False, 'ct_scan': False, 'histology': False, 'gross': False}}
+    argv = lambda questions: ['vital', 'generate', '--preset', 'test', '--data-root', tmp_path/'data', '--model', tmp_path/'no-model-needed',
+                              '--out', tmp_path/'study', '--questions', questions]
+    for bad in ('../../../outside.jpg', '/etc/hosts'):
+        path = tmp_path/'questions.jsonl'
+        path.write_text(json.dumps({**question, 'image': bad}) + '\n')
+        assert_one_line_error(cli(argv(path)), ["questions.jsonl: line 1 (1-based), field 'image'"])
+        assert not (tmp_path/'study'/'generate').exists() and not (tmp_path/'study'/'chat_questions.jsonl').exists()
+    path.write_text(json.dumps(question) + '\n')                     # the same question about a corpus figure is read
+    result = cli(argv(path))
+    assert result.rc == 0, result.err
+    assert (tmp_path/'study'/'chat_questions.jsonl').read_text().count('\n') == 1
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # 22.7 Loud pickles
 # ---------------------------------------------------------------------------------------------------------------------
