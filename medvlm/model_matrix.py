@@ -317,7 +317,7 @@ def model_table(results:dict) -> str:
         else: shown = [_cell(outs, notes) for outs in found]
         rows.append([f"**{name}** (`{family.model_type}`)", f"`{family.reference}`", family.image_layout, proxy, *shown])
     head = ['family', 'stands for', 'image tokens', 'the proxy replaces', *[CELLS[c] for c in cells]]
-    escape = lambda text: text.replace('|', '\|')          # a pipe inside a cell, even in code, ends the cell
+    escape = lambda text: text.replace('|', r'\|')          # a pipe inside a cell, even in code, ends the cell
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)] + ['| ' + ' | '.join(map(escape, r)) + ' |' for r in rows]
     versions = ', '.join(f'{k} {v}' for k, v in results.get('versions', {}).items())
     legend = (f"✓ passed, ✗ failed, bug: a documented bug (xfail), –: not run here; tiny random checkpoints on the CPU "

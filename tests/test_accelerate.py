@@ -57,6 +57,21 @@ def test_two_processes_match_one(tiny, tmp_path):
         assert len(found) == 1 and found[0].startswith('step-'), found
 
 
+def test_vital_tuning_two_processes_match_one(tiny, tmp_path):
+    "BioMed-VITAL instruction tuning, global batch 4: one process × 4 and two × 2 (gloo) end with the same LoRA; only rank 0 writes."
+    script = str(REPO/'tests'/'accelerate_vital.py')
+    one = run([sys.executable, script, '--model', tiny, '--out', tmp_path/'one', '--batch', '4'], tmp_path)
+    assert one.returncode == 0, one.stderr[-2000:]
+    two = run([ACCELERATE, 'launch', '--multi_gpu', '--num_processes', '2', '--num_machines', '1', '--mixed_precision', 'no',
+               '--dynamo_backend', 'no', script, '--model', tiny, '--out', tmp_path/'two', '--batch', '2'], tmp_path)
+    assert two.returncode == 0, two.stderr[-3000:]
+    a, b = torch.load(tmp_path/'one'/'result.pt'), torch.load(tmp_path/'two'/'result.pt')
+    assert (a['world'], b['world']) == (1, 2) and a['weights'].keys() == b['weights'].keys()
+    for k in a['weights']: torch.testing.assert_close(b['weights'][k], a['weights'][k], atol=1e-5, rtol=1e-4)
+    assert [h['step'] for h in a['history']] == [h['step'] for h in b['history']] and a['history']
+    found = sorted(p.name for p in (tmp_path/'two'/'run'/'checkpoints').iterdir())
+    assert len(found) == 1 and found[0].startswith('step-'), found
+
 def test_fsdp2_trains_one_step_on_the_cpu(tiny, tmp_path):
     """The config's engine on two CPU processes (gloo): every parameter is sharded — each rank holds part, together all —
     and one step moves the weights. (`accelerate launch` with the FSDP config does not start FSDP without GPUs, so the test
