@@ -1,6 +1,6 @@
 """Run by tests/test_accelerate.py, alone or under `accelerate launch`: instruction-free tuning (proxy-rs) of a tiny base on
 equal-length examples, LoRA without dropout; the main process writes the final trainable weights and the history to --out/result.pt."""
-import argparse, sys
+import argparse, os, sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,11 +11,13 @@ from PIL import Image
 from medvlm.model import LoraSpec, add_adapter, load_model
 from medvlm.records import ImageRecord
 from medvlm.synth import jpeg_bytes
-from medvlm.train import trainable_state
+from medvlm.train import Callback, trainable_state
 from medvlm.tune import TuneConfig, tune
 
 parser = argparse.ArgumentParser()
 parser.add_argument('--model'); parser.add_argument('--out', type=Path); parser.add_argument('--batch', type=int)
+parser.add_argument('--kill-rank', type=int, default=None, help='this process dies after main-stage step --kill-step (a killed worker)')
+parser.add_argument('--kill-step', type=int, default=3)
 args = parser.parse_args()
 torch.set_num_threads(1)
 accelerator = Accelerator(cpu=True)
@@ -26,7 +28,12 @@ torch.manual_seed(0)                          # the LoRA init: the same in every
 model, processor = load_model(args.model, 'lora', 'cpu')
 model = add_adapter(model, 'lora', LoraSpec(dropout=0.0))   # no dropout: its draws differ by rank (23_train seeds per rank)
 config = TuneConfig(warmup_epochs=1, epochs=2, lr=1e-2, batch_size=args.batch, checkpoint_every=2, momentum=0.9)
-history = tune(model, processor, records, 'wbcatt', 'proxy', config, args.out/'run', accelerator=accelerator, progress=False)
+class Kill(Callback):
+    "Stands for one worker killed mid-run: os._exit, no clean-up, after the step (its checkpoint, if any, already written)."
+    def after_step(self, model, step, history):
+        if accelerator.process_index == args.kill_rank and step == args.kill_step: os._exit(9)
+history = tune(model, processor, records, 'wbcatt', 'proxy', config, args.out/'run', accelerator=accelerator, progress=False,
+               callbacks=[Kill()] if args.kill_rank is not None else [])
 if accelerator.is_main_process:
     torch.save({'weights': trainable_state(accelerator.unwrap_model(model)), 'history': history,
                 'world': accelerator.num_processes}, args.out/'result.pt')

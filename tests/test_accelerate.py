@@ -24,6 +24,13 @@ def test_fsdp_config_parses():
     assert config.fsdp_config['fsdp_state_dict_type'] == 'SHARDED_STATE_DICT'
 
 
+def test_deepspeed_config_parses():
+    from accelerate.commands.config.config_args import load_config_from_file
+    config = load_config_from_file(str(REPO/'configs'/'accelerate'/'deepspeed_zero3_11b_13b.yaml'))
+    value = lambda x: getattr(x, 'value', x)
+    assert value(config.distributed_type) == 'DEEPSPEED' and value(config.mixed_precision) == 'bf16'
+    assert config.deepspeed_config['zero_stage'] == 3 and config.deepspeed_config['gradient_clipping'] == 1.0
+
 @pytest.fixture(scope='module')
 def tiny(tmp_path_factory):
     from medvlm.model_matrix import build_family
@@ -56,6 +63,22 @@ def test_two_processes_match_one(tiny, tmp_path):
         found = sorted(p.name for p in (tmp_path/'two'/'run'/stage/'checkpoints').iterdir())
         assert len(found) == 1 and found[0].startswith('step-'), found
 
+
+def test_two_processes_resume_after_one_is_killed(tiny, tmp_path):
+    "Rank 1 killed after main-stage step 3 takes the launch down; launched again, the run resumes from its checkpoint and ends as an uninterrupted one."
+    script = str(REPO/'tests'/'accelerate_tune.py')
+    launch = lambda out, *extra: run([ACCELERATE, 'launch', '--multi_gpu', '--num_processes', '2', '--num_machines', '1',
+                                      '--mixed_precision', 'no', '--dynamo_backend', 'no', script, '--model', tiny, '--out', tmp_path/out,
+                                      '--batch', '2', *extra], tmp_path)
+    straight = launch('straight')
+    assert straight.returncode == 0, straight.stderr[-2000:]
+    killed = launch('resumed', '--kill-rank', '1', '--kill-step', '3')
+    assert killed.returncode != 0 and not (tmp_path/'resumed'/'result.pt').exists()
+    assert (tmp_path/'resumed'/'run'/'main'/'checkpoints'/'step-2').is_dir()           # what the rerun starts from
+    resumed = launch('resumed')
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    a, b = torch.load(tmp_path/'straight'/'result.pt'), torch.load(tmp_path/'resumed'/'result.pt')
+    for k in a['weights']: torch.testing.assert_close(b['weights'][k], a['weights'][k], atol=1e-6, rtol=1e-5)
 
 def test_vital_tuning_two_processes_match_one(tiny, tmp_path):
     "BioMed-VITAL instruction tuning, global batch 4: one process × 4 and two × 2 (gloo) end with the same LoRA; only rank 0 writes."
