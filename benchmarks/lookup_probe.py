@@ -27,6 +27,9 @@ The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
        (one-token then multi-token words, tested on novel ones: chance at 2,000; 0.90/0.52/0.44/0.32 at 3,000,
        1.00/0.68/0.50/0.40 at 4,000, 0.98/0.74/0.50/0.32 at 5,000 — right when the answer is A or B: the positional
        shortcut of run B, not the lookup; stopped at 5,000)
+    W  {"lr":1e-3,"untied":1,"pool":"train","novel":1,"every":1000,"spec":{"text_layers":8},"phases":[[5000,{"copy":0.5,"lookup":0.5}]]}
+       (M with 8 text layers instead of 4: copy 0.98 by 3,000; lookup on novel words chance at 1,000-3,000,
+       0.70/0.40/0.36/0.22 at 4,000, 0.84/0.62/0.42/0.26 at 5,000, still rising; about 2x M's time per step)
 """
 import sys, json, time, numpy as np, torch
 from medvlm.generic_tasks import task_copy, task_lookup, task_stated, core_words, train_words, novel_words, mcq_turns
