@@ -511,6 +511,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'medvlm.report.render_report': ('report.html#render_report', 'medvlm/report.py'),
                                'medvlm.report.render_vital': ('report.html#render_vital', 'medvlm/report.py'),
                                'medvlm.report.results_markdown': ('report.html#results_markdown', 'medvlm/report.py'),
+                               'medvlm.report.row_ends': ('report.html#row_ends', 'medvlm/report.py'),
                                'medvlm.report.run_configuration': ('report.html#run_configuration', 'medvlm/report.py'),
                                'medvlm.report.run_letter_references': ('report.html#run_letter_references', 'medvlm/report.py'),
                                'medvlm.report.run_outcomes': ('report.html#run_outcomes', 'medvlm/report.py'),

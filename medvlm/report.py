@@ -24,13 +24,13 @@ __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES'
            'paired_table', 'paired_prose', 'claim_sentences', 'study_differences', 'adapter_arms',
            'adapter_differences', 'adapter_table', 'adapter_prose', 'attribute_runs', 'attribute_table', 'shown',
            'sources_note', 'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap',
-           'training_curves', 'curves_figure', 'learning_points', 'learning_table', 'learning_trend', 'learning_prose',
-           'learning_figure', 'paired_figure', 'save_figure', 'render_instruction_free', 'vital_sources',
-           'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection', 'selection_table',
-           'selection_prose', 'chat_table', 'vital_differences', 'vital_prose', 'render_vital', 'selection_grid',
-           'selection_grid_table', 'selection_grid_prose', 'selection_grid_figure', 'vital_compact', 'results_markdown',
-           'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration', 'batch_lines',
-           'render_report']
+           'training_curves', 'curves_figure', 'learning_points', 'learning_table', 'row_ends', 'learning_trend',
+           'learning_prose', 'learning_figure', 'paired_figure', 'save_figure', 'render_instruction_free',
+           'vital_sources', 'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection',
+           'selection_table', 'selection_prose', 'chat_table', 'vital_differences', 'vital_prose', 'render_vital',
+           'selection_grid', 'selection_grid_table', 'selection_grid_prose', 'selection_grid_figure', 'vital_compact',
+           'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration',
+           'batch_lines', 'render_report']
 
 # %% ../nbs/40_report.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
@@ -368,17 +368,22 @@ def learning_table(points:pd.DataFrame) -> pd.DataFrame:
     order = [(b, m) for b in benchmark_order(points.benchmark) for m in method_order(points.method) if (b, m) in table.index]
     return pd.concat([steps.rename('steps'), table.round(3)], axis=1).reindex(order)
 
+def row_ends(table:pd.DataFrame) -> pd.DataFrame:
+    "Per row of `learning_table`: its start, the point before its own last, and its last (a run with fewer points ends earlier)."
+    values = table.drop(columns='steps')
+    return values.apply(lambda row: pd.Series({'start': row.dropna().iloc[0], 'previous': row.dropna().iloc[-2], 'last': row.dropna().iloc[-1]}), axis=1)
+
 def learning_trend(table:pd.DataFrame, margin:float=0.02) -> pd.Series:
     "'rising', 'flat' or 'falling': a row's last point minus the one before it, against ±`margin`."
-    values = table.drop(columns='steps')
-    change = values.apply(lambda row: row.dropna().iloc[-1] - row.dropna().iloc[-2], axis=1)
-    return change.map(lambda d: 'rising' if d > margin else 'falling' if d < -margin else 'flat')
+    ends = row_ends(table)
+    return (ends['last'] - ends['previous']).map(lambda d: 'rising' if d > margin else 'falling' if d < -margin else 'flat')
 
 def learning_prose(points:pd.DataFrame, margin:float=0.02) -> list:
     "Sentences, from the numbers, on where the curves still rise at the end of tuning and what tuning gained over step 0."
     table = learning_table(points)
     if table.shape[1] < 4: return ['Too few curve points to say whether the methods had converged.']
-    trend, gain = learning_trend(table, margin), table['end'] - table['start']
+    ends = row_ends(table)
+    trend, gain = learning_trend(table, margin), ends['last'] - ends['start']
     named = lambda kind: ', '.join(f"{m} on {b}" for (b, m), t in trend.items() if t == kind) or 'none'
     n = int(points.n.min()), int(points.n.max())
     sentences = [f"Validation accuracy (letter likelihood, {n[0]}–{n[1]} questions a run, mean over seeds) between the last two "
