@@ -367,6 +367,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'medvlm.model.load_processor': ('model.html#load_processor', 'medvlm/model.py'),
                               'medvlm.model.lora_target_regex': ('model.html#lora_target_regex', 'medvlm/model.py'),
                               'medvlm.model.quantization_config': ('model.html#quantization_config', 'medvlm/model.py'),
+                              'medvlm.model.same_math_in_eval': ('model.html#same_math_in_eval', 'medvlm/model.py'),
                               'medvlm.model.save_adapter': ('model.html#save_adapter', 'medvlm/model.py'),
                               'medvlm.model.save_merged': ('model.html#save_merged', 'medvlm/model.py'),
                               'medvlm.model.trainable_parameters': ('model.html#trainable_parameters', 'medvlm/model.py')},

@@ -15,8 +15,9 @@ from .settings import pick_device
 
 # %% auto #0
 __all__ = ['ADAPTERS', 'KEEP_FULL_PRECISION', 'DTYPES', 'UNSUPPORTED', 'compute_dtype', 'decoder_prefix', 'is_linear',
-           'lora_target_regex', 'quantization_config', 'load_processor', 'check_supported', 'load_model', 'LoraSpec',
-           'add_adapter', 'trainable_parameters', 'save_adapter', 'load_adapter', 'save_merged']
+           'lora_target_regex', 'quantization_config', 'load_processor', 'check_supported', 'same_math_in_eval',
+           'load_model', 'LoraSpec', 'add_adapter', 'trainable_parameters', 'save_adapter', 'load_adapter',
+           'save_merged']
 
 # %% ../nbs/21_model.ipynb #b0b90016
 ADAPTERS = ('qlora', 'lora', 'full', 'none')
@@ -87,6 +88,12 @@ def check_supported(name_or_path:str|Path):
     except Exception: return
     if model_type in UNSUPPORTED: raise ValueError(f"{name_or_path}: {model_type} is not supported: {UNSUPPORTED[model_type]}")
 
+def same_math_in_eval(model):
+    "Keep bitsandbytes' 4-bit layers on the CPU from repacking their weights, in eval mode, for a bf16 kernel (AVX512-BF16 CPUs only)."
+    for module in model.modules():
+        if hasattr(module, 'support_avx512bf16_for_cpu'): module.support_avx512bf16_for_cpu = False
+    return model
+
 def load_model(name_or_path:str|Path, adapter:str='qlora', device:str='auto', chat_template:str|None=None,
                dtype:str|None=None) -> tuple:
     "(model, processor) for `name_or_path`, its weights ready for `adapter` ('qlora', 'lora', 'full', 'none'), in `dtype` ('bf16', 'fp16', 'fp32'; default: the device's)."
@@ -101,6 +108,7 @@ def load_model(name_or_path:str|Path, adapter:str='qlora', device:str='auto', ch
         config.bnb_4bit_compute_dtype = dtype
         model = AutoModelForImageTextToText.from_pretrained(
             name_or_path, quantization_config=config, device_map={'': device}, dtype=dtype)
+        if device == 'cpu': same_math_in_eval(model)
     else:
         model = AutoModelForImageTextToText.from_pretrained(name_or_path, dtype=dtype).to(device)
     return model, processor
