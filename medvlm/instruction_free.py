@@ -12,7 +12,7 @@ import torch
 from accelerate import PartialState
 
 from .settings import seed_everything
-from .records import read_state, write_json_atomic, check_item_images
+from .records import read_state, write_json_atomic, check_item_images, read_jsonl
 from .benchmarks import build_mcqs, describe, MCQ_BENCHMARKS
 from .datasets import load_dataset
 from .model import load_model, add_adapter, save_adapter, load_adapter
@@ -23,8 +23,8 @@ from .evaluate import MODE_SETS, evaluate_mcq, mcq_metrics, write_run_metrics, r
 # %% auto #0
 __all__ = ['QUESTION_SEED', 'VALIDATION_SPLIT', 'IMAGES_MAY_BE_MISSING', 'split_questions', 'test_questions', 'validation_split',
            'validation_questions', 'check_benchmark', 'run_identity', 'differences', 'outside_root_option',
-           'load_options', 'learning_curve', 'run_instruction_free', 'evaluate_run', 'study_folder', 'arm_folder',
-           'run_folder', 'listed', 'run_benchmark']
+           'load_options', 'learning_curve', 'answered_alike', 'run_instruction_free', 'evaluate_run', 'study_folder',
+           'arm_folder', 'run_folder', 'listed', 'run_benchmark']
 
 # %% ../nbs/27_instruction_free.ipynb #38c4e598
 QUESTION_SEED = 0
@@ -81,9 +81,25 @@ def learning_curve(model, processor, items:list, n_examples:int, config, seed:in
     curve.measure(0)
     return curve
 
+def answered_alike(out:Path, same_as:Path|str, identity:dict) -> dict|None:
+    "The run `identity` of an untrained method, from the predictions of `same_as`, the same run with another seed."
+    twin = read_run_metrics(same_as)
+    if differing := [d for d in differences(twin, identity) if not d.startswith('seed ')]:
+        raise ValueError(f"{same_as}: is not the same run with another seed ({', '.join(differing)})")
+    processes = PartialState(cpu=not torch.cuda.is_available())
+    if not processes.is_main_process: return None
+    write_json_atomic(out/'run.json', identity, indent=1)
+    predictions = read_jsonl(Path(same_as)/'predictions.jsonl')
+    mode = identity['mode']
+    metrics = {**twin, **identity, **mcq_metrics(predictions, 'generate' if mode in MODE_SETS else mode, identity['seed']),
+               'seconds': {'tune': 0.0, 'evaluate': 0.0}, 'answers_of': str(same_as)}
+    write_run_metrics(out, metrics, predictions)
+    return metrics
+
 def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path, data_root:Path|str,
                          preset:str='test', adapter:str|None=None, seed:int=0, mode:str='generate',
-                         device:str='auto', callbacks:list=(), progress:bool=True, allow_outside_root:bool=False) -> dict|None:
+                         device:str='auto', callbacks:list=(), progress:bool=True, allow_outside_root:bool=False,
+                         same_as:Path|str|None=None) -> dict|None:
     "Tune `model` on `benchmark` by `method`, evaluate on its test MCQs, write everything under `out`; the metrics."
     check_benchmark(benchmark)
     out, config, chosen = Path(out), get_tune_preset(preset), get_method(method)
@@ -93,13 +109,14 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
         different = ', '.join(differences(held, identity))
         raise FileExistsError(f"{out}: holds another run ({different}); pick another --out or remove it")
     if (out/'metrics.json').is_file(): return read_run_metrics(out)
+    if same_as is not None and not chosen.trains: return answered_alike(out, same_as, identity)
     result = load_dataset(benchmark, data_root, **load_options(benchmark, allow_outside_root))
     items, skipped = test_questions(result, config.max_test)
     if not items: raise ValueError(f"{data_root}: no test questions for {benchmark}")
     curve_records = result.split(validation_split(benchmark))[:config.curve_items] if chosen.trains and config.curve_items else []
     check_item_images([*(result.split('train')[:config.max_train] if chosen.trains else []), *result.split('test')[:config.max_test],
                        *curve_records])
-    curve_items = validation_questions(result, benchmark, config.curve_items)[0] if curve_records else []
+    curve_items = validation_questions(result, benchmark, config.curve_items)[0][:config.curve_items] if curve_records else []
     processes = PartialState(cpu=not torch.cuda.is_available())   # one process, or several under `accelerate launch`
     if processes.is_main_process:
         write_json_atomic(out/'run.json', identity, indent=1)
@@ -172,14 +189,16 @@ def run_benchmark(runs_dir:Path|str, benchmark:str, methods:str|list, seeds:int|
     for method in methods: get_method(method)             # a typo fails now, not after hours of other runs
     done, failed = [], []
     for method in methods:
+        first = None                                        # an untrained method answers alike for every seed: asked once
         for seed in seeds:
             out = run_folder(runs_dir, benchmark, method, seed, preset, adapter)
             try: metrics = run_instruction_free(out, benchmark, method, model, data_root, preset, adapter, seed, mode,
-                                                progress=progress)
+                                                progress=progress, same_as=first)
             except Exception as e:
                 failed.append(f"{method} seed {seed}: {e}"); log(f"{benchmark} / {method} / seed {seed}: FAILED — {e}")
                 continue
             if metrics is None: continue                    # not the main process of an `accelerate launch`
+            first = first if first or get_method(method).trains else out
             done.append(metrics)
             log(f"{benchmark} / {method} / seed {seed}: accuracy {metrics['accuracy']:.3f} (n {metrics['n']}, "
                 f"unparseable {metrics['unparseable']}) in {out}")

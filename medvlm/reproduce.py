@@ -17,7 +17,7 @@ from .tune import METHODS
 
 # %% auto #0
 __all__ = ['REPRODUCE_PRESETS', 'ReproducePreset', 'get_reproduce_preset', 'Job', 'experiments_dir', 'instruction_free_jobs',
-           'vital_job', 'environment', 'run_job', 'run_jobs', 'reproduce']
+           'vital_job', 'environment', 'run_job', 'run_jobs', 'longest_first', 'reproduce']
 
 # %% ../nbs/41_reproduce.ipynb #9803d975
 @dataclass
@@ -120,6 +120,15 @@ def run_jobs(jobs:list, workers:int=1, threads_per_job:int|None=None, log=print)
                 f"{time.perf_counter() - started:.0f} s in all)" + (f" — {result['error']}" if 'error' in result else ''))
     return results
 
+def longest_first(jobs:list, last_batch:Path|str|None=None) -> list:
+    "`jobs`, those the last batch (its `reproduce.json`) ran longest first, so that no long job starts last; jobs it has no time for lead."
+    took = {}
+    if last_batch and Path(last_batch).is_file():
+        took = {r['job']: r['seconds'] for r in json.loads(Path(last_batch).read_text()).get('jobs', [])
+                if not r.get('finished_before') and r.get('status') == 'done'}    # a read-back job's time says nothing
+    return sorted(jobs, key=lambda job: -took.get(job.name, float('inf')))
+
+
 # %% ../nbs/41_reproduce.ipynb #723e5008
 def reproduce(preset:str='default', out:Path|str|None=None, settings=None, workers:int=1, log=print) -> dict:
     "Run the study of `preset` end to end and render its report into `out` (default: the settings' reports)."
@@ -156,7 +165,7 @@ def reproduce(preset:str='default', out:Path|str|None=None, settings=None, worke
     log(f"base model: {model}")
     lap('base')
     jobs = [vital_job(chosen, runs_dir, model, roots, seed) for seed in chosen.vital_seeds] + instruction_free_jobs(chosen, runs_dir, model, roots)
-    results = run_jobs(jobs, workers, log=log)
+    results = run_jobs(longest_first(jobs, out/'reproduce.json'), workers, log=log)
     lap('notebooks')
     out.mkdir(parents=True, exist_ok=True)
     summary = {'preset': asdict(chosen), 'report': str(out/'README.md'), 'workers': workers, 'cpus': os.cpu_count(),
