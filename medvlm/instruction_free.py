@@ -83,7 +83,7 @@ def learning_curve(model, processor, items:list, n_examples:int, config, seed:in
 
 def answered_alike(out:Path, same_as:Path|str, identity:dict) -> dict|None:
     "The run `identity` of an untrained method, from the predictions of `same_as`, the same run with another seed."
-    twin = read_run_metrics(same_as)
+    twin = read_state(Path(same_as)/'run.json', f'remove {same_as} and run again')
     if differing := [d for d in differences(twin, identity) if not d.startswith('seed ')]:
         raise ValueError(f"{same_as}: is not the same run with another seed ({', '.join(differing)})")
     processes = PartialState(cpu=not torch.cuda.is_available())
@@ -91,7 +91,7 @@ def answered_alike(out:Path, same_as:Path|str, identity:dict) -> dict|None:
     write_json_atomic(out/'run.json', identity, indent=1)
     predictions = read_jsonl(Path(same_as)/'predictions.jsonl')
     mode = identity['mode']
-    metrics = {**twin, **identity, **mcq_metrics(predictions, 'generate' if mode in MODE_SETS else mode, identity['seed']),
+    metrics = {**read_run_metrics(same_as), **identity, **mcq_metrics(predictions, 'generate' if mode in MODE_SETS else mode, identity['seed']),
                'seconds': {'tune': 0.0, 'evaluate': 0.0}, 'answers_of': str(same_as)}
     write_run_metrics(out, metrics, predictions)
     return metrics
