@@ -165,6 +165,7 @@ def chance_level(predictions:list) -> float:
 
 def mcq_metrics(predictions:list, mode:str, seed:int=0) -> dict:
     "Accuracy of `mode`'s answers in `predictions`: pooled and per attribute, with bootstrap CIs and the letter references."
+    mode = 'generate' if mode in MODE_SETS else mode         # a set of modes ('both', 'all') is scored by the paper's protocol
     if not predictions: raise ValueError('no predictions to score')
     if any(mode not in p for p in predictions): raise ValueError(f"predictions lack {mode!r} answers; evaluate with mode={mode!r} or 'both'")
     correct, by_key = [p[mode] == p['answer'] for p in predictions], defaultdict(list)

@@ -18,7 +18,7 @@ from .datasets import load_dataset
 from .model import load_model, add_adapter, save_adapter, load_adapter
 from .tune import get_tune_preset, get_method, tune
 from .learning_curve import LearningCurve, stage_steps, curve_steps
-from .evaluate import MODE_SETS, evaluate_mcq, mcq_metrics, write_run_metrics, read_run_metrics
+from .evaluate import evaluate_mcq, mcq_metrics, write_run_metrics, read_run_metrics
 
 # %% auto #0
 __all__ = ['QUESTION_SEED', 'VALIDATION_SPLIT', 'IMAGES_MAY_BE_MISSING', 'split_questions', 'test_questions', 'validation_split',
@@ -90,8 +90,7 @@ def answered_alike(out:Path, same_as:Path|str, identity:dict) -> dict|None:
     if not processes.is_main_process: return None
     write_json_atomic(out/'run.json', identity, indent=1)
     predictions = read_jsonl(Path(same_as)/'predictions.jsonl')
-    mode = identity['mode']
-    metrics = {**read_run_metrics(same_as), **identity, **mcq_metrics(predictions, 'generate' if mode in MODE_SETS else mode, identity['seed']),
+    metrics = {**read_run_metrics(same_as), **identity, **mcq_metrics(predictions, identity['mode'], identity['seed']),
                'seconds': {'tune': 0.0, 'evaluate': 0.0}, 'answers_of': str(same_as)}
     write_run_metrics(out, metrics, predictions)
     return metrics
@@ -135,7 +134,7 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
     elif not processes.is_main_process: return None
     tuned = time.perf_counter()
     predictions = evaluate_mcq(model_, processor, items, mode)
-    metrics = {**identity, **mcq_metrics(predictions, 'generate' if mode in MODE_SETS else mode, seed),
+    metrics = {**identity, **mcq_metrics(predictions, mode, seed),
                'skipped': dict(skipped), 'dropped_images': dict(result.dropped), 'config': asdict(config), 'history': history,
                'curve': curve.points if curve else [],
                'seconds': {'tune': round(tuned - started, 1), 'evaluate': round(time.perf_counter() - tuned, 1)}}
@@ -154,7 +153,7 @@ def evaluate_run(run_dir:Path|str, mode:str='loglik', device:str='auto', allow_o
     items, _ = test_questions(result, done['config']['max_test'])
     predictions = evaluate_mcq(model, processor, items, mode)
     metrics = {**{k: done[k] for k in ('benchmark', 'method', 'model', 'data_root', 'preset', 'adapter', 'seed')},
-               **mcq_metrics(predictions, 'generate' if mode in MODE_SETS else mode, done['seed'])}
+               **mcq_metrics(predictions, mode, done['seed'])}
     write_run_metrics(run_dir/f'evaluate-{mode}', metrics, predictions)
     return metrics
 
@@ -189,16 +188,16 @@ def run_benchmark(runs_dir:Path|str, benchmark:str, methods:str|list, seeds:int|
     for method in methods: get_method(method)             # a typo fails now, not after hours of other runs
     done, failed = [], []
     for method in methods:
-        first = None                                        # an untrained method answers alike for every seed: asked once
+        trains, first = get_method(method).trains, None     # an untrained method answers alike for every seed: asked once
         for seed in seeds:
             out = run_folder(runs_dir, benchmark, method, seed, preset, adapter)
             try: metrics = run_instruction_free(out, benchmark, method, model, data_root, preset, adapter, seed, mode,
-                                                progress=progress, same_as=first)
+                                                progress=progress, same_as=None if trains else first)
             except Exception as e:
                 failed.append(f"{method} seed {seed}: {e}"); log(f"{benchmark} / {method} / seed {seed}: FAILED — {e}")
                 continue
             if metrics is None: continue                    # not the main process of an `accelerate launch`
-            first = first if first or get_method(method).trains else out
+            first = first or out
             done.append(metrics)
             log(f"{benchmark} / {method} / seed {seed}: accuracy {metrics['accuracy']:.3f} (n {metrics['n']}, "
                 f"unparseable {metrics['unparseable']}) in {out}")
