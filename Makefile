@@ -8,7 +8,7 @@ TORCH ?= torch==2.13.0
 BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test reproduce check-export check-readme nbtest pytest readme model-matrix
+.PHONY: venv test reproduce check-export check-readme nbtest pytest readme model-matrix model-table model-matrix-torchvision
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,10 +57,26 @@ test: check-export check-readme nbtest pytest
 # to reports/model_matrix.json and rendered to reports/model_matrix.md; then the README, which shows it.
 model-matrix: venv
 	MODEL_MATRIX_OUT=reports/model_matrix.json $(BIN)/pytest -q -p no:warnings tests/test_model_matrix.py -k 'not committed_model_table'
-	$(BIN)/python -c "from medvlm.model_matrix import write_model_table; write_model_table('reports/model_matrix.json', 'reports/model_matrix.md')"
+	$(MAKE) model-table
+
+model-table: venv
+	$(BIN)/python -c "from medvlm.model_matrix import write_model_table, MATRIX_RESULTS; write_model_table(MATRIX_RESULTS, 'reports/model_matrix.md')"
 	$(BIN)/jupyter nbconvert --log-level=ERROR --to notebook --execute --inplace nbs/index.ipynb
 	$(BIN)/nbdev-clean --fname nbs/index.ipynb
 	$(call render_readme,.)
+
+# The families whose processors need torchvision (Qwen2-VL, Qwen2.5-VL): the torchvision on this machine's disk fails
+# beside the pinned CPU torch, so they run in a second venv with torch 2.14.1 + torchvision 0.29.1 (a CUDA build,
+# about 5.5 GB, run on the CPU here) and write reports/model_matrix_torchvision.json, merged into the same table.
+TV_VENV ?= .venv-torchvision
+TV_TORCH ?= torch==2.14.1 torchvision==0.29.1
+TV_FAMILIES ?= qwen
+model-matrix-torchvision: venv
+	test -x $(TV_VENV)/bin/python || $(PYTHON) -m venv $(TV_VENV)
+	$(TV_VENV)/bin/python -m pip install -q $(TV_TORCH)
+	$(TV_VENV)/bin/python -m pip install -q -e '.[dev]'
+	MODEL_MATRIX_OUT=reports/model_matrix_torchvision.json $(TV_VENV)/bin/pytest -q -p no:warnings tests/test_model_matrix.py -k '$(TV_FAMILIES)'
+	$(MAKE) model-table
 
 # The main job: mini-world, every experiments notebook (papermill) on the shipped base (models/tiny-base), reports/ - then the README's results
 # section, re-rendered from the report the run just wrote (nbs/index.ipynb shows reports/results.md).

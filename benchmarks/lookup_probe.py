@@ -138,7 +138,9 @@ class Probe(Callback):
             out = generate_answers(m, proc, [None] * len(looks), [q for _, q, _ in looks], max_new_tokens=8, batch_size=100)
             acc = {n: np.mean([parse_answer_letter(o, letters_for(n)) == a for o, (k, _, a) in zip(out, looks) if k == n]) for n in (2, 3, 4, 5)}
             tf = letter_acc(m)
-            print(f"{name} step {step} copy {c:.2f} lookup " + '/'.join(f"{v:.2f}" for v in acc.values()) + ' tf ' + '/'.join(f"{v:.2f}" for v in tf.values()) + f" loss {h[-1]['loss'] if h else None} t {time.time()-T0:.0f}s", flush=True); m.train()
+            # the first-two-options shortcut scores 0 where the right letter is C or later: this share tells them apart
+            late = [parse_answer_letter(o, letters_for(k)) == a for o, (k, _, a) in zip(out, looks) if a not in 'AB']
+            print(f"{name} step {step} copy {c:.2f} lookup " + '/'.join(f"{v:.2f}" for v in acc.values()) + ' tf ' + '/'.join(f"{v:.2f}" for v in tf.values()) + f" C-or-later {np.mean(late):.2f} (n={len(late)}) loss {h[-1]['loss'] if h else None} t {time.time()-T0:.0f}s", flush=True); m.train()
 T0 = time.time()
 collator = ChatCollator(proc)
 train(model, s, collator, TrainConfig(epochs=1, batch_size=32, lr=lr, schedule=cfg.get('schedule', 'one-cycle'), warmup=cfg.get('warmup', 0.05), log_every=50, shuffle=False), callbacks=[Probe()], progress=False)

@@ -98,7 +98,7 @@ def answered_alike(out:Path, same_as:Path|str, identity:dict) -> dict|None:
 def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path, data_root:Path|str,
                          preset:str='test', adapter:str|None=None, seed:int=0, mode:str='generate',
                          device:str='auto', callbacks:list=(), progress:bool=True, allow_outside_root:bool=False,
-                         same_as:Path|str|None=None) -> dict|None:
+                         same_as:Path|str|None=None, curve:bool=True) -> dict|None:
     "Tune `model` on `benchmark` by `method`, evaluate on its test MCQs, write everything under `out`; the metrics."
     check_benchmark(benchmark)
     out, config, chosen = Path(out), get_tune_preset(preset), get_method(method)
@@ -112,7 +112,7 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
     result = load_dataset(benchmark, data_root, **load_options(benchmark, allow_outside_root))
     items, skipped = test_questions(result, config.max_test)
     if not items: raise ValueError(f"{data_root}: no test questions for {benchmark}")
-    curve_records = result.split(validation_split(benchmark))[:config.curve_items] if chosen.trains and config.curve_items else []
+    curve_records = result.split(validation_split(benchmark))[:config.curve_items] if curve and chosen.trains and config.curve_items else []
     check_item_images([*(result.split('train')[:config.max_train] if chosen.trains else []), *result.split('test')[:config.max_test],
                        *curve_records])
     curve_items = validation_questions(result, benchmark, config.curve_items)[0][:config.curve_items] if curve_records else []
@@ -186,13 +186,14 @@ def run_benchmark(runs_dir:Path|str, benchmark:str, methods:str|list, seeds:int|
     methods, seeds = listed(methods), listed(seeds, int)
     check_benchmark(benchmark)
     for method in methods: get_method(method)             # a typo fails now, not after hours of other runs
-    done, failed = [], []
+    done, failed, curve_seeds = [], [], get_tune_preset(preset).curve_seeds or len(seeds)
     for method in methods:
         trains, first = get_method(method).trains, None     # an untrained method answers alike for every seed: asked once
         for seed in seeds:
             out = run_folder(runs_dir, benchmark, method, seed, preset, adapter)
             try: metrics = run_instruction_free(out, benchmark, method, model, data_root, preset, adapter, seed, mode,
-                                                progress=progress, same_as=None if trains else first)
+                                                progress=progress, same_as=None if trains else first,
+                                                curve=seeds.index(seed) < curve_seeds)
             except Exception as e:
                 failed.append(f"{method} seed {seed}: {e}"); log(f"{benchmark} / {method} / seed {seed}: FAILED — {e}")
                 continue

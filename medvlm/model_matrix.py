@@ -12,9 +12,10 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, 
 
 # %% auto #0
 __all__ = ['LLAVA_TEMPLATE', 'QWEN2_VL_TEMPLATE', 'IDEFICS3_TEMPLATE', 'GEMMA3_TEMPLATE', 'MLLAMA_TEMPLATE', 'CORPUS', 'FAMILIES',
-           'CELLS', 'MARKS', 'learn_bpe', 'bytelevel_tokenizer', 'token_ids', 'build_llava', 'build_mllama',
-           'build_qwen2_vl', 'build_idefics3', 'build_gemma3', 'build_paligemma', 'Family', 'missing_packages',
-           'build_family', 'model_table', 'write_model_table']
+           'CELLS', 'MARKS', 'MATRIX_RESULTS', 'learn_bpe', 'bytelevel_tokenizer', 'token_ids', 'build_llava',
+           'build_mllama', 'build_qwen2_vl', 'build_idefics3', 'build_gemma3', 'build_paligemma', 'Family',
+           'missing_packages', 'build_family', 'model_table', 'versions_text', 'environments', 'merged_results',
+           'write_model_table']
 
 # %% ../nbs/29_model_matrix.ipynb #1eac96ec
 LLAVA_TEMPLATE = ("{% for message in messages %}{% if message['role'] != 'system' %}{{ message['role'].upper() + ': '}}{% endif %}"
@@ -319,13 +320,38 @@ def model_table(results:dict) -> str:
     head = ['family', 'stands for', 'image tokens', 'the proxy replaces', *[CELLS[c] for c in cells]]
     escape = lambda text: text.replace('|', r'\|')          # a pipe inside a cell, even in code, ends the cell
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)] + ['| ' + ' | '.join(map(escape, r)) + ' |' for r in rows]
-    versions = ', '.join(f'{k} {v}' for k, v in results.get('versions', {}).items())
     legend = (f"✓ passed, ✗ failed, bug: a documented bug (xfail), –: not run here; tiny random checkpoints on the CPU "
-              f"({versions}); `make model-matrix` regenerates this table from `tests/test_model_matrix.py`.")
+              f"({environments(results)}); `make model-matrix` (and `make model-matrix-torchvision`) regenerate this table from "
+              f"`tests/test_model_matrix.py`.")
     footnotes = [f"[^{n}]: {note}" for note, n in notes.items()]
     return '\n'.join([*lines, '', legend, '', *footnotes]) + '\n'
 
-def write_model_table(results:Path|str, out:Path|str) -> Path:
-    "Render the matrix results file `results` into the Markdown file `out`."
-    out = Path(out); out.write_text(model_table(json.loads(Path(results).read_text())))
+def versions_text(versions:dict) -> str: return ', '.join(f'{k} {v}' for k, v in versions.items())
+
+def environments(results:dict) -> str:
+    "Where the outcomes ran: the versions, and which families ran in which environment when there were several."
+    ran = {}
+    for o in results['outcomes']:
+        if o['status'] != 'skipped' and o.get('environment'): ran.setdefault(o['environment'], {})[o['family']] = None
+    if len(ran) < 2: return versions_text(results.get('versions', {}))
+    return '; '.join(f"{', '.join(families)}: {environment}" for environment, families in ran.items())
+
+def merged_results(*paths) -> dict:
+    "The results files of several environments as one: an outcome that ran replaces a skip of the same test."
+    merged, versions = {}, {}
+    for path in paths:
+        results = json.loads(Path(path).read_text())
+        versions = versions or results.get('versions', {})
+        environment = versions_text(results.get('versions', {}))
+        for o in results['outcomes']:
+            if o['test'] not in merged or (merged[o['test']]['status'] == 'skipped' != o['status']):
+                merged[o['test']] = {**o, 'environment': environment}
+    return {'versions': versions, 'outcomes': list(merged.values())}
+
+MATRIX_RESULTS = ('reports/model_matrix.json', 'reports/model_matrix_torchvision.json')   # the second: `make model-matrix-torchvision`
+
+def write_model_table(results:Path|str|list, out:Path|str) -> Path:
+    "Render the matrix results file(s) `results` (those that exist, merged) into the Markdown file `out`."
+    paths = [Path(p) for p in ([results] if isinstance(results, (str, Path)) else results) if Path(p).is_file()]
+    out = Path(out); out.write_text(model_table(merged_results(*paths)))
     return out

@@ -480,7 +480,8 @@ def render_instruction_free(runs_dir:Path|str, out:Path|str) -> dict:
     if not points.empty:
         written['learning'] = write_table(learning_table(points), out, 'instruction_free_learning',
             'Instruction-free tuning: validation accuracy during tuning', runs.source, relative_to=relative,
-            note='Mean over seeds of the letter-likelihood accuracy on the validation split at each optimiser step of the main '
+            note='Mean, over the seeds whose runs measured a curve (`curve_seeds` of the tuning preset; `default`: the first), of '
+                 'the letter-likelihood accuracy on the validation split at each optimiser step of the main '
                  'stage (step 0: before tuning); the test questions are asked only at the end.',
             after=learning_prose(points))[1]
         written['learning_figure'] = save_figure(learning_figure(points), out/'instruction_free_learning.png')

@@ -33,7 +33,8 @@ class ReproducePreset:
     mode: str = 'all'                  # MCQ evaluation: the paper's generate-and-parse, with letter and option likelihood beside it
     benchmarks: tuple = MCQ_BENCHMARKS
     methods: tuple = tuple(METHODS)
-    adapter_arms: tuple = (('wbcatt', 'lora'),)   # (benchmark, adapter): every method again with another adapter beside the preset's
+    # (benchmark, adapter[, methods]): the methods (all when not named) again with another adapter beside the preset's
+    adapter_arms: tuple = (('wbcatt', 'lora', ('zero-shot', 'empty', 'proxy-rs')),)
 
 REPRODUCE_PRESETS = {
     'quick': ReproducePreset('quick', world='test', base='test', tune='test', vital='test', seeds=(0,), vital_seeds=(0,)),
@@ -63,14 +64,14 @@ def experiments_dir() -> Path:
 def instruction_free_jobs(preset:ReproducePreset, runs_dir:Path, model:Path|str, roots:dict) -> list:
     "One job per benchmark (and per adapter arm), running every method × seed into the run folders `run_folder` gives."
     from medvlm.instruction_free import run_folder, arm_folder
-    def job(benchmark, adapter=None):
+    def job(benchmark, adapter=None, methods=preset.methods):
         return Job(f'instruction_free/{benchmark}' + (f' ({adapter})' if adapter else ''), experiments_dir()/'instruction_free.ipynb',
                    arm_folder(runs_dir, preset.tune, adapter)/benchmark/'executed.ipynb',
-                   {'benchmark': benchmark, 'methods': list(preset.methods), 'seeds': list(preset.seeds), 'model': str(model),
+                   {'benchmark': benchmark, 'methods': list(methods), 'seeds': list(preset.seeds), 'model': str(model),
                     'data_root': str(roots[benchmark]), 'preset': preset.tune, 'adapter': adapter, 'mode': preset.mode,
                     'runs_dir': str(runs_dir)},
                    tuple(run_folder(runs_dir, benchmark, method, seed, preset.tune, adapter)/'metrics.json'
-                         for method in preset.methods for seed in preset.seeds))
+                         for method in methods for seed in preset.seeds))
     return [job(benchmark) for benchmark in preset.benchmarks] + [job(*arm) for arm in preset.adapter_arms]
 
 def vital_job(preset:ReproducePreset, runs_dir:Path, model:Path|str, roots:dict, seed:int=0) -> Job:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import json, multiprocessing, shutil, time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict
 from pathlib import Path
 
 from .records import read_state
@@ -41,8 +42,9 @@ def generator_digest(name:str) -> str:
     return hashlib.sha256(''.join(inspect.getsource(sys.modules[m]) for m in modules).encode()).hexdigest()[:16]
 
 def _marker(name:str, seed:int, preset:SynthPreset) -> dict:
-    "What a written set records: set, seed, preset — and its generator's digest, so a changed generator rewrites the set."
-    return {'set': name, 'seed': seed, 'preset': preset.name, 'generator': generator_digest(name)}
+    "What a written set records: set, seed, preset and its counts — and its generator's digest, so a changed generator rewrites the set."
+    counts = {k: v for k, v in asdict(preset.for_set(name)).items() if k not in ('name', 'sizes')}
+    return {'set': name, 'seed': seed, 'preset': preset.name, 'counts': counts, 'generator': generator_digest(name)}
 
 def synth_set(name:str, out:Path|str, seed:int=0, preset:SynthPreset|str='test') -> dict:
     "Write synthetic set `name` to `out/name` unless it is already there; {'root', 'written', 'seconds'}."
@@ -56,7 +58,7 @@ def synth_set(name:str, out:Path|str, seed:int=0, preset:SynthPreset|str='test')
                               "it may hold real data, so pick another --out")
     started, partial = time.perf_counter(), folder.with_name(folder.name + '.partial')
     shutil.rmtree(partial, ignore_errors=True)          # what an interrupted run left
-    WRITERS[name](partial, seed=seed, preset=preset)
+    WRITERS[name](partial, seed=seed, preset=preset.for_set(name))
     write_json(partial/MARKER, wanted)
     shutil.rmtree(folder, ignore_errors=True)           # an older set of ours (other seed or preset)
     partial.rename(folder)

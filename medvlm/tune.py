@@ -36,6 +36,7 @@ class TuneConfig:
     max_train: int|None = None       # use at most this many training images (None: all)
     max_test: int|None = None        # evaluate at most this many test images (None: all)
     curve_items: int = 100           # validation questions of the learning curve (0: no curve)
+    curve_seeds: int = 0             # a study's first seeds whose runs measure the curve (0: every seed)
 
     def stage(self, epochs:float, seed:int) -> TrainConfig:
         "The training-loop settings of one stage."
@@ -47,8 +48,8 @@ TUNE_PRESETS = {
     'paper': TuneConfig(),
     # 64 images, each repeated 3 times: 24 main-stage steps on every benchmark. At 8 steps (WBCAtt and MIMIC-CXR without
     # the repeat) their validation curves were still rising; CBIS's and SKINCON's are flat by 24 (benchmarks/tune_budget.py).
-    'default': TuneConfig(warmup_epochs=1, epochs=2, lr=1e-3, batch_size=16, checkpoint_every=20, max_train=64, max_test=100,
-                          repeat={'wbcatt': 3, 'skincon': 3, 'cbis': 3, 'mimic-cxr': 3}),
+    'default': TuneConfig(warmup_epochs=1, epochs=2, lr=1e-3, batch_size=16, checkpoint_every=20, max_train=64,
+                          repeat={'wbcatt': 3, 'skincon': 3, 'cbis': 3, 'mimic-cxr': 3}, curve_seeds=1),
     'test': TuneConfig(warmup_epochs=1, epochs=1, lr=1e-3, batch_size=4, checkpoint_every=2, max_train=8, max_test=8, curve_items=8),
 }
 

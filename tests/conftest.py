@@ -104,6 +104,9 @@ def pytest_sessionfinish(session, exitstatus):
     if out and MATRIX_OUTCOMES:
         import json, platform, torch, transformers, peft
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(json.dumps({'versions': {'python': platform.python_version(), 'torch': torch.__version__,
-                                                      'transformers': transformers.__version__, 'peft': peft.__version__},
+        import importlib.util
+        versions = {'python': platform.python_version(), 'torch': torch.__version__}
+        if importlib.util.find_spec('torchvision'):           # the second environment of `make model-matrix-torchvision`
+            import torchvision; versions['torchvision'] = torchvision.__version__
+        Path(out).write_text(json.dumps({'versions': {**versions, 'transformers': transformers.__version__, 'peft': peft.__version__},
                                          'outcomes': MATRIX_OUTCOMES}, indent=1) + '\n')
