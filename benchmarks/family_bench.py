@@ -15,7 +15,20 @@ the quantised layers alone (packed 4-bit weights + absmax), the one that carries
     mllama             391       196       321      1.64             0.28         6229
     idefics3           286       143       202      1.41             0.28        11300
     gemma3             239       119       176      1.47             0.28         3660
-Qwen2-VL / Qwen2.5-VL: not measured (their processor needs torchvision); PaliGemma: not supported. No GPU was lent.
+PaliGemma: not supported. No GPU was lent.
+
+2026-12-05, every family side by side in the torchvision venv of `make model-matrix-torchvision` (torch 2.14.1+cu130 with
+torchvision 0.29.1, run on the CPU), so that Qwen2-VL / Qwen2.5-VL are measured beside the others; both cores busy with
+a study batch and a probe (tokens/s about half of the run above), one thread, `--steps 10`, batch 2:
+    /work/qwenv/bin/python benchmarks/family_bench.py --steps 10
+    family         fp32 KB   bf16 KB    nf4 KB  nf4/bf16  linear nf4/bf16  QLoRA tok/s
+    llava-1.5          365       182       295      1.62             0.28         3553
+    llava-next         365       182       295      1.62             0.28         6088
+    mllama             391       196       321      1.64             0.28         2849
+    qwen2-vl           463       232       393      1.70             0.28         3628
+    qwen2.5-vl         471       236       401      1.70             0.28         3282
+    idefics3           286       143       202      1.41             0.28         4613
+    gemma3             239       119       176      1.47             0.28         1617
 """
 import argparse, tempfile, time
 from pathlib import Path

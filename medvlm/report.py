@@ -810,8 +810,11 @@ def batch_lines(summary:dict) -> list:
     before = sum(bool(job.get('finished_before')) for job in summary['jobs'])
     again = (f" — {before} of {len(summary['jobs'])} read back runs an earlier batch had finished, so this is the time of a partial "
              f"rerun, not of the whole study") if before else ''
+    jobs = sorted(summary['jobs'], key=lambda job: -job.get('seconds', 0))
+    spent = ', '.join(f"{job['job']} {job.get('seconds', 0):.0f} s" + (' (read back)' if job.get('finished_before') else '') for job in jobs)
     return [f"- `medvlm reproduce --preset {summary['preset']['name']}` took {took}{where}; notebook runs: "
-            + ', '.join(f'{n} {status}' for status, n in sorted(counts.items())) + again]
+            + ', '.join(f'{n} {status}' for status, n in sorted(counts.items())) + again,
+            f"- where the time went, notebook by notebook (longest first; {sum(j.get('seconds', 0) for j in jobs):.0f} s in all): {spent}"]
 
 def render_report(out:Path|str, instruction_free_dir:Path|str|None=None, vital_dir:Path|str|None=None,
                   date:str|None=None, extra:list=()) -> Path:
