@@ -30,6 +30,10 @@ The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
     W  {"lr":1e-3,"untied":1,"pool":"train","novel":1,"every":1000,"spec":{"text_layers":8},"phases":[[5000,{"copy":0.5,"lookup":0.5}]]}
        (M with 8 text layers instead of 4: copy 0.98 by 3,000; lookup on novel words chance at 1,000-3,000,
        0.70/0.40/0.36/0.22 at 4,000, 0.84/0.62/0.42/0.26 at 5,000, still rising; about 2x M's time per step)
+    W12 {"lr":1e-3,"untied":1,"pool":"train","novel":1,"every":1000,"spec":{"text_layers":8},"phases":[[12000,{"copy":0.5,"lookup":0.5}]]}
+       (2026-12-05, W on a 12,000-step schedule, 6,536 s on one core: copy 1.00 by 6,000; lookup on novel words at
+       chance to 8,000, 0.66/0.34/0.24/0.26 at 10,000, 0.68/0.36/0.30/0.24 at 12,000; right when the answer is C or
+       later ("C-or-later", printed since this run) 0.17 at the end: no lookup formed)
 """
 import sys, json, time, numpy as np, torch
 from medvlm.generic_tasks import task_copy, task_lookup, task_stated, core_words, train_words, novel_words, mcq_turns
