@@ -72,6 +72,7 @@ TV_VENV ?= .venv-torchvision
 TV_TORCH ?= torch==2.14.1 torchvision==0.29.1
 TV_FAMILIES ?= qwen
 TV_STAMP := $(TV_VENV)/.installed
+TV_MATRIX = $(TV_VENV)/bin/pytest -q -p no:warnings tests/test_model_matrix.py -k '$(TV_FAMILIES)'
 $(TV_STAMP): pyproject.toml
 	test -x $(TV_VENV)/bin/python || $(PYTHON) -m venv $(TV_VENV)
 	$(TV_VENV)/bin/python -m pip install -q $(TV_TORCH)
@@ -79,12 +80,12 @@ $(TV_STAMP): pyproject.toml
 	touch $@
 
 model-matrix-torchvision: venv $(TV_STAMP)
-	MODEL_MATRIX_OUT=reports/model_matrix_torchvision.json $(TV_VENV)/bin/pytest -q -p no:warnings tests/test_model_matrix.py -k '$(TV_FAMILIES)'
+	MODEL_MATRIX_OUT=reports/model_matrix_torchvision.json $(TV_MATRIX)
 	$(MAKE) model-table
 
 # CI: the same cells must run and pass there (a skip fails too), without touching the committed results.
 test-torchvision: venv $(TV_STAMP)
-	MODEL_MATRIX_OUT=$(TV_VENV)/outcomes.json $(TV_VENV)/bin/pytest -q -p no:warnings tests/test_model_matrix.py -k '$(TV_FAMILIES)'
+	MODEL_MATRIX_OUT=$(TV_VENV)/outcomes.json $(TV_MATRIX)
 	$(BIN)/python -c "import json, sys; o = json.load(open('$(TV_VENV)/outcomes.json'))['outcomes']; \
 	  bad = [x['test'] + ' ' + x['status'] for x in o if x['status'] != 'passed']; \
 	  (bad or not o) and sys.exit(f'torchvision families not all passed: {bad}'); print(len(o), 'cells passed')"

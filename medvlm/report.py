@@ -387,7 +387,8 @@ def learning_prose(points:pd.DataFrame, margin:float=0.02) -> list:
     named = lambda kind: ', '.join(f"{m} on {b}" for (b, m), t in trend.items() if t == kind) or 'none'
     n, seeds = (int(points.n.min()), int(points.n.max())), points.groupby(['benchmark', 'method']).seed.nunique()
     asked = f"{n[0]}" if n[0] == n[1] else f"{n[0]}–{n[1]}"
-    over = 'one seed' if seeds.max() == 1 else f"mean over {seeds.min()}" + (f"–{seeds.max()}" if seeds.min() != seeds.max() else '') + ' seeds'
+    low, high = seeds.min(), seeds.max()
+    over = 'one seed' if high == 1 else f"mean over {low} seeds" if low == high else f"mean over {low}–{high} seeds"
     sentences = [f"Validation accuracy (letter likelihood, {asked} questions a run, {over}) between the last two "
                  f"points of each run's main stage: still rising by more than {margin} for "
                  f"{(trend == 'rising').sum()} of {len(trend)} benchmark × method cells ({named('rising')}); flat within ±{margin} "
