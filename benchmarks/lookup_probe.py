@@ -100,7 +100,15 @@ def lookup_bare(rng, attributes, words, n_max=6, **_):
     "lookup answered with the bare letter ('B.'), no 'The correct answer is' prefix."
     image, turns = task_lookup(rng, attributes, words, n_max=n_max, image_share=0.0, max_words=1)
     return image, [turns[0], Turn('gpt', turns[1].value.removeprefix('The correct answer is '))]
-TASK = {'lookup_bare': lookup_bare, 'lookup_phr': lookup_phr, 'copy_long': copy_long, 'forward': forward, 'lookup_var': lookup_var, 'copy': task_copy, 'lookup': task_lookup, 'stated': task_stated, 'lookup_bal': lookup_bal}
+def lookup_multi(rng, attributes, words, n_max=6, **_):
+    "the paper's MCQ about made-up options, then 3-7 more questions about the same options in later turns (dense supervision)"
+    image, turns = task_lookup(rng, attributes, words, n_max=n_max, image_share=0.0, max_words=1)
+    opts = [line.split('. ', 1)[1] for line in turns[0].value.split('\n')[1:] if line[:1].isupper() and line[1:3] == '. ']
+    for _ in range(int(rng.integers(3, 8))):
+        at = int(rng.integers(len(opts)))
+        turns += [Turn('human', f"Which option says {opts[at]}?"), Turn('gpt', f"The correct answer is {letters_for(len(opts))[at]}.")]
+    return False, turns
+TASK = {'lookup_multi': lookup_multi, 'lookup_bare': lookup_bare, 'lookup_phr': lookup_phr, 'copy_long': copy_long, 'forward': forward, 'lookup_var': lookup_var, 'copy': task_copy, 'lookup': task_lookup, 'stated': task_stated, 'lookup_bal': lookup_bal}
 def phase_of(step):
     at = 0
     for n, mix, *_ in phases:
