@@ -13,13 +13,14 @@ import torch
 
 from .records import MCQItem, Turn, load_image, read_json, write_text_atomic, write_json_atomic, DataError
 from .benchmarks import mcq_prompt, parse_answer_letter
-from .collate import chat_messages, render, generate_answers
+from .collate import chat_messages, render, generate_answers, greedy_batch
 
 # %% auto #0
-__all__ = ['ANSWER_PREFIX', 'MCQ_MODES', 'MODE_SETS', 'batches', 'mcq_generate', 'option_tokens', 'answer_prompt', 'model_inputs',
-           'mcq_option_scores', 'mcq_loglik', 'cloze_texts', 'mcq_cloze_scores', 'mcq_cloze', 'evaluate_mcq',
-           'bootstrap_ci', 'accuracy_summary', 'letter_references', 'chance_level', 'mcq_metrics', 'write_run_metrics',
-           'read_run_metrics']
+__all__ = ['ANSWER_PREFIX', 'CACHED_CLOZE_MODELS', 'MCQ_MODES', 'MODE_SETS', 'batches', 'mcq_generate', 'option_tokens',
+           'answer_prompt', 'model_inputs', 'mcq_option_scores', 'mcq_loglik', 'cloze_texts', 'option_tails',
+           'cloze_scores_full', 'mcq_cloze', 'cache_of', 'right_padded', 'cloze_scores_cached', 'mcq_cloze_scores',
+           'letter_tail', 'mcq_generate_scored', 'evaluate_mcq', 'bootstrap_ci', 'accuracy_summary',
+           'letter_references', 'chance_level', 'mcq_metrics', 'write_run_metrics', 'read_run_metrics']
 
 # %% ../nbs/26_evaluate.ipynb #9155d211
 def batches(items:list, size:int):
@@ -94,32 +95,104 @@ def cloze_texts(processor, question:str, option:str) -> tuple:
     prompt = render(processor, chat_messages([Turn('human', question)]), generation_prompt=True)
     return prompt, prompt + option
 
+def option_tails(processor, item:MCQItem) -> tuple:
+    "(prompt, each option's token ids after it): the cloze prompt of `item` and what each option adds to it."
+    tokenizer, tails = processor.tokenizer, []
+    for option in item.options:
+        prompt, full = cloze_texts(processor, item.question, option)
+        before, after = tokenizer(prompt, add_special_tokens=False)['input_ids'], tokenizer(full, add_special_tokens=False)['input_ids']
+        if after[:len(before)] != before or len(after) == len(before):
+            raise ValueError(f"the tokenizer merges the answer {option!r} into the chat template's prompt; cannot score it apart")
+        tails.append(after[len(before):])
+    return prompt, tails
+
 @torch.no_grad()
-def mcq_cloze_scores(model, processor, items:list, batch_size:int=16) -> list:
-    "For each item, the mean log-probability per token of each option's text as the answer to its question asked plainly."
+def cloze_scores_full(model, processor, items:list, batch_size:int=16) -> list:
+    "For each item, the mean log-probability per token of each option's text, one pass over prompt and option per option."
     model.eval()
-    tokenizer = processor.tokenizer
-    rows = [(j, option) for j, item in enumerate(items) for option in item.options]
+    lengths = [[len(t) for t in option_tails(processor, item)[1]] for item in items]
+    rows = [(j, k) for j, item in enumerate(items) for k in range(len(item.options))]
     scores = [[] for _ in items]
     for batch in batches(rows, batch_size):
-        texts, lengths = [], []
-        for j, option in batch:
-            prompt, full = cloze_texts(processor, items[j].question, option)
-            before, after = tokenizer(prompt, add_special_tokens=False)['input_ids'], tokenizer(full, add_special_tokens=False)['input_ids']
-            if after[:len(before)] != before or len(after) == len(before):
-                raise ValueError(f"the tokenizer merges the answer {option!r} into the chat template's prompt; cannot score it apart")
-            texts.append(full); lengths.append(len(after) - len(before))
+        texts = [cloze_texts(processor, items[j].question, items[j].options[k])[1] for j, k in batch]
         inputs = model_inputs(processor, [load_image(items[j].image) for j, _ in batch], texts, model)
         logprobs = model(**inputs).logits[:, :-1].float().log_softmax(-1)
         targets = inputs['input_ids'][:, 1:]
-        for row, ((j, _), length) in enumerate(zip(batch, lengths)):
-            picked = logprobs[row, -length:].gather(-1, targets[row, -length:, None])
-            scores[j].append(float(picked.mean()))
+        for row, (j, k) in enumerate(batch):
+            n = lengths[j][k]
+            scores[j].append(float(logprobs[row, -n:].gather(-1, targets[row, -n:, None]).mean()))
     return scores
-
 def mcq_cloze(model, processor, items:list, batch_size:int=16) -> list:
     "For each item, the letter of the option whose text the model finds likeliest (cloze)."
     return [item.letters[int(np.argmax(s))] for item, s in zip(items, mcq_cloze_scores(model, processor, items, batch_size))]
+
+# %% ../nbs/26_evaluate.ipynb #share0000ex1
+CACHED_CLOZE_MODELS = {'llava'}         # model types whose cloze continues a copied prompt cache (checked in this notebook)
+
+def cache_of(output):
+    "The key/value cache a forward pass returned (`cache` in transformers 5.25+, `past_key_values` before)."
+    return output.cache if hasattr(output, 'cache') else output.past_key_values
+
+def right_padded(rows:list, pad_id:int) -> tuple:
+    "(ids, mask): lists of token ids right padded into one tensor, and where the real tokens are."
+    ids, mask = torch.full((len(rows), max(map(len, rows))), pad_id), torch.zeros((len(rows), max(map(len, rows))), dtype=torch.long)
+    for r, row in enumerate(rows): ids[r, :len(row)], mask[r, :len(row)] = torch.tensor(row), 1
+    return ids, mask
+
+@torch.no_grad()
+def cloze_scores_cached(model, processor, items:list, batch_size:int=16) -> list:
+    "As `cloze_scores_full`, with one pass over each prompt whose cache every option continues."
+    model.eval()
+    scores = []
+    for batch in batches(items, batch_size):
+        prompts, tails = zip(*[option_tails(processor, item) for item in batch])
+        inputs = model_inputs(processor, [load_image(i.image) for i in batch], list(prompts), model)
+        out = model(**inputs, use_cache=True, logits_to_keep=1)
+        owner = torch.tensor([b for b, options in enumerate(tails) for _ in options], device=model.device)
+        cache = cache_of(out)
+        cache.reorder_cache(owner)                                       # one copy of its prompt's cache per option
+        ids, mask = (t.to(model.device) for t in right_padded([t for options in tails for t in options], processor.tokenizer.pad_token_id))
+        rest = model(input_ids=ids, attention_mask=torch.cat([inputs['attention_mask'][owner], mask], 1),
+                     **{'cache' if hasattr(out, 'cache') else 'past_key_values': cache}).logits.float().log_softmax(-1)
+        # an option's first token follows the prompt; token i follows token i - 1
+        first = out.logits[:, -1].float().log_softmax(-1)[owner].gather(-1, ids[:, :1])
+        later = rest[:, :-1].gather(-1, ids[:, 1:, None]).squeeze(-1)
+        picked = torch.where(mask.bool(), torch.cat([first, later], 1), 0.0)
+        means, at = (picked.sum(1) / mask.sum(1)).tolist(), 0
+        for options in tails: scores.append(means[at:at + len(options)]); at += len(options)
+    return scores
+
+def mcq_cloze_scores(model, processor, items:list, batch_size:int=16) -> list:
+    "For each item, the mean log-probability per token of each option's text as the answer to its question asked plainly."
+    cached = getattr(model.config, 'model_type', None) in CACHED_CLOZE_MODELS
+    return (cloze_scores_cached if cached else cloze_scores_full)(model, processor, items, batch_size)
+
+# %% ../nbs/26_evaluate.ipynb #share0000ex2
+def letter_tail(processor, item:MCQItem, lead:str, prefix:str=ANSWER_PREFIX) -> list|None:
+    "The tokens the letter-likelihood pass puts between the generation prompt and the letter (None if it does not extend it)."
+    tokenizer, question = processor.tokenizer, mcq_prompt(item)
+    asked = tokenizer(render(processor, chat_messages([Turn('human', question)], item.image is not None), True), add_special_tokens=False)['input_ids']
+    scored = tokenizer(answer_prompt(processor, question, item.image is not None, prefix) + lead, add_special_tokens=False)['input_ids']
+    return scored[len(asked):] if scored[:len(asked)] == asked and len(scored) > len(asked) else None
+
+@torch.no_grad()
+def mcq_generate_scored(model, processor, items:list, batch_size:int=16, max_new_tokens:int=16, prefix:str=ANSWER_PREFIX) -> tuple:
+    "(greedy answers, letter scores): `mcq_generate` and `mcq_option_scores` together, the scores read from the generation's logits where it can."
+    model.eval()
+    answers, scores, tokens = [], [], {}
+    for batch in batches(items, batch_size):
+        new, logits = greedy_batch(model, processor, [load_image(i.image) for i in batch], [mcq_prompt(i) for i in batch],
+                                   max_new_tokens, keep_logits=True)
+        answers += [a.strip() for a in processor.tokenizer.batch_decode(new, skip_special_tokens=True)]
+        for row, item in enumerate(batch):
+            if tuple(item.letters) not in tokens: tokens[tuple(item.letters)] = option_tokens(processor.tokenizer, item.letters, prefix)
+            lead, ids = tokens[tuple(item.letters)]
+            tail = letter_tail(processor, item, lead, prefix)
+            wrote_it = tail is not None and len(tail) < len(logits) and new[row, :len(tail)].tolist() == tail
+            scores.append(logits[len(tail)][row].float().log_softmax(-1)[ids].tolist() if wrote_it else None)
+    missing = [j for j, s in enumerate(scores) if s is None]
+    for j, s in zip(missing, mcq_option_scores(model, processor, [items[j] for j in missing], batch_size, prefix)): scores[j] = s
+    return answers, scores
 
 # %% ../nbs/26_evaluate.ipynb #abddef6c
 MCQ_MODES = ('generate', 'loglik', 'cloze')
@@ -132,10 +205,13 @@ def evaluate_mcq(model, processor, items:list, mode:str='generate', batch_size:i
     predictions = [{'record_id': i.record_id, 'key': i.key, 'question': i.question, 'options': list(i.options),
                     'answer': i.answer} for i in items]
     if 'generate' in modes:
-        for p, item, text in zip(predictions, items, mcq_generate(model, processor, items, batch_size, max_new_tokens)):
-            p['generated'], p['generate'] = text, parse_answer_letter(text, item.letters)
+        if 'loglik' in modes: texts, scores = mcq_generate_scored(model, processor, items, batch_size, max_new_tokens)  # one generation, both modes
+        else: texts = mcq_generate(model, processor, items, batch_size, max_new_tokens)
+        for p, item, text in zip(predictions, items, texts): p['generated'], p['generate'] = text, parse_answer_letter(text, item.letters)
     if 'loglik' in modes:
-        for p, letter in zip(predictions, mcq_loglik(model, processor, items, batch_size)): p['loglik'] = letter
+        letters = ([item.letters[int(np.argmax(s))] for item, s in zip(items, scores)] if 'generate' in modes
+                   else mcq_loglik(model, processor, items, batch_size))
+        for p, letter in zip(predictions, letters): p['loglik'] = letter
     if 'cloze' in modes:
         for p, letter in zip(predictions, mcq_cloze(model, processor, items, batch_size)): p['cloze'] = letter
     return predictions
