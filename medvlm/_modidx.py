@@ -110,7 +110,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'medvlm.collate.chat_messages': ('collate.html#chat_messages', 'medvlm/collate.py'),
                                 'medvlm.collate.expand_labels': ('collate.html#expand_labels', 'medvlm/collate.py'),
                                 'medvlm.collate.generate_answers': ('collate.html#generate_answers', 'medvlm/collate.py'),
-                                'medvlm.collate.greedy_batch': ('collate.html#greedy_batch', 'medvlm/collate.py'),
                                 'medvlm.collate.prompt_inputs': ('collate.html#prompt_inputs', 'medvlm/collate.py'),
                                 'medvlm.collate.render': ('collate.html#render', 'medvlm/collate.py'),
                                 'medvlm.collate.token_labels': ('collate.html#token_labels', 'medvlm/collate.py')},

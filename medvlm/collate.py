@@ -13,7 +13,7 @@ from .records import IMAGE_TOKEN, Turn
 
 # %% auto #0
 __all__ = ['ROLES', 'chat_messages', 'render', 'answer_spans', 'adds_bos', 'token_labels', 'expand_labels', 'ChatExample',
-           'ChatCollator', 'prompt_inputs', 'greedy_batch', 'generate_answers']
+           'ChatCollator', 'prompt_inputs', 'generate_answers']
 
 # %% ../nbs/22_collate.ipynb #004e2654
 ROLES = {'human': 'user', 'gpt': 'assistant'}
@@ -108,21 +108,15 @@ def prompt_inputs(processor, images:list, questions:list) -> dict:
     return dict(processor(images=kept, text=texts, padding=True, return_tensors='pt', add_special_tokens=adds_bos(processor.tokenizer, texts)))
 
 @torch.no_grad()
-def greedy_batch(model, processor, images:list, questions:list, max_new_tokens:int=32, keep_logits:bool=False) -> tuple:
-    "(new token ids, each step's logits or None): one left-padded batch answered greedily."
-    inputs = prompt_inputs(processor, images, questions)
-    inputs = {k: v.to(model.device) for k, v in inputs.items()}
-    if 'pixel_values' in inputs: inputs['pixel_values'] = inputs['pixel_values'].to(model.dtype)
-    out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=processor.tokenizer.pad_token_id,
-                         return_dict_in_generate=True, output_logits=keep_logits)
-    return out.sequences[:, inputs['input_ids'].shape[1]:], out.logits if keep_logits else None
-
-@torch.no_grad()
 def generate_answers(model, processor, images:list, questions:list, max_new_tokens:int=32, batch_size:int=16) -> list:
     "The model's greedy answer to each (image, question)."
     model.eval()
     answers = []
     for at in range(0, len(questions), batch_size):
-        new, _ = greedy_batch(model, processor, images[at:at + batch_size], questions[at:at + batch_size], max_new_tokens)
-        answers += processor.tokenizer.batch_decode(new, skip_special_tokens=True)
+        inputs = prompt_inputs(processor, images[at:at + batch_size], questions[at:at + batch_size])
+        inputs = {k: v.to(model.device) for k, v in inputs.items()}
+        if 'pixel_values' in inputs: inputs['pixel_values'] = inputs['pixel_values'].to(model.dtype)
+        out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
+                             pad_token_id=processor.tokenizer.pad_token_id)
+        answers += processor.tokenizer.batch_decode(out[:, inputs['input_ids'].shape[1]:], skip_special_tokens=True)
     return [a.strip() for a in answers]

@@ -13,7 +13,7 @@ import torch
 
 from .records import MCQItem, Turn, load_image, read_json, write_text_atomic, write_json_atomic, DataError
 from .benchmarks import mcq_prompt, parse_answer_letter
-from .collate import chat_messages, render, generate_answers, greedy_batch
+from .collate import chat_messages, render, generate_answers, adds_bos
 
 # %% auto #0
 __all__ = ['ANSWER_PREFIX', 'CACHED_CLOZE_MODELS', 'MCQ_MODES', 'MODE_SETS', 'batches', 'mcq_generate', 'option_tokens',
@@ -62,10 +62,8 @@ def answer_prompt(processor, question:str, with_image:bool=True, prefix:str=ANSW
 def model_inputs(processor, images:list, texts:list, model) -> dict:
     "Left-padded processor inputs for `texts`, on `model`'s device, pixels in its dtype."
     processor.tokenizer.padding_side = 'left'
-    bos = processor.tokenizer.bos_token          # a template that writes the BOS itself (Llama-3, Gemma 3) must not get a second one
-    special = not (bos and all(t.startswith(bos) for t in texts))
     inputs = processor(images=[[i] for i in images if i is not None] or None,   # one list per sample: Mllama and Gemma 3 need it
-                       text=texts, padding=True, return_tensors='pt', add_special_tokens=special)
+                       text=texts, padding=True, return_tensors='pt', add_special_tokens=adds_bos(processor.tokenizer, texts))
     inputs = {k: v.to(model.device) for k, v in inputs.items()}
     if 'pixel_values' in inputs: inputs['pixel_values'] = inputs['pixel_values'].to(model.dtype)
     return inputs
@@ -168,12 +166,11 @@ def mcq_cloze_scores(model, processor, items:list, batch_size:int=16) -> list:
     return (cloze_scores_cached if cached else cloze_scores_full)(model, processor, items, batch_size)
 
 # %% ../nbs/26_evaluate.ipynb #share0000ex2
-def letter_tail(processor, item:MCQItem, lead:str, prefix:str=ANSWER_PREFIX) -> list|None:
-    "The tokens the letter-likelihood pass puts between the generation prompt and the letter (None if it does not extend it)."
-    tokenizer, question = processor.tokenizer, mcq_prompt(item)
-    asked = tokenizer(render(processor, chat_messages([Turn('human', question)], item.image is not None), True), add_special_tokens=False)['input_ids']
-    scored = tokenizer(answer_prompt(processor, question, item.image is not None, prefix) + lead, add_special_tokens=False)['input_ids']
-    return scored[len(asked):] if scored[:len(asked)] == asked and len(scored) > len(asked) else None
+def letter_tail(processor, asked:str, scored:str) -> list|None:
+    "The tokens `scored` (the letter-likelihood pass's text) adds to `asked` (the generation prompt); None if it does not extend it."
+    tokenize = lambda text: processor.tokenizer(text, add_special_tokens=False)['input_ids']
+    before, after = tokenize(asked), tokenize(scored)
+    return after[len(before):] if after[:len(before)] == before and len(after) > len(before) else None
 
 @torch.no_grad()
 def mcq_generate_scored(model, processor, items:list, batch_size:int=16, max_new_tokens:int=16, prefix:str=ANSWER_PREFIX) -> tuple:
@@ -181,15 +178,18 @@ def mcq_generate_scored(model, processor, items:list, batch_size:int=16, max_new
     model.eval()
     answers, scores, tokens = [], [], {}
     for batch in batches(items, batch_size):
-        new, logits = greedy_batch(model, processor, [load_image(i.image) for i in batch], [mcq_prompt(i) for i in batch],
-                                   max_new_tokens, keep_logits=True)
+        asked = [render(processor, chat_messages([Turn('human', mcq_prompt(i))], i.image is not None), True) for i in batch]
+        inputs = model_inputs(processor, [load_image(i.image) for i in batch], asked, model)
+        out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=processor.tokenizer.pad_token_id,
+                             return_dict_in_generate=True, output_logits=True)           # each step's logits kept
+        new = out.sequences[:, inputs['input_ids'].shape[1]:]
         answers += [a.strip() for a in processor.tokenizer.batch_decode(new, skip_special_tokens=True)]
         for row, item in enumerate(batch):
             if tuple(item.letters) not in tokens: tokens[tuple(item.letters)] = option_tokens(processor.tokenizer, item.letters, prefix)
             lead, ids = tokens[tuple(item.letters)]
-            tail = letter_tail(processor, item, lead, prefix)
-            wrote_it = tail is not None and len(tail) < len(logits) and new[row, :len(tail)].tolist() == tail
-            scores.append(logits[len(tail)][row].float().log_softmax(-1)[ids].tolist() if wrote_it else None)
+            tail = letter_tail(processor, asked[row], answer_prompt(processor, mcq_prompt(item), item.image is not None, prefix) + lead)
+            wrote_it = tail is not None and len(tail) < len(out.logits) and new[row, :len(tail)].tolist() == tail
+            scores.append(out.logits[len(tail)][row].float().log_softmax(-1)[ids].tolist() if wrote_it else None)
     missing = [j for j, s in enumerate(scores) if s is None]
     for j, s in zip(missing, mcq_option_scores(model, processor, [items[j] for j in missing], batch_size, prefix)): scores[j] = s
     return answers, scores
