@@ -57,14 +57,14 @@ test-core: check-export check-readme nbtest pytest
 
 test: test-core test-torchvision
 
-# The model table (README, 21_model, 29_model_matrix): tests/test_model_matrix.py's outcomes per family and cell, written
+# The model table (README, 31_loading, 34_matrix): tests/test_model_matrix.py's outcomes per family and cell, written
 # to reports/model_matrix.json and rendered to reports/model_matrix.md; then the README, which shows it.
 model-matrix: venv
 	MODEL_MATRIX_OUT=reports/model_matrix.json $(BIN)/pytest -q -p no:warnings tests/test_model_matrix.py -k 'not committed_model_table'
 	$(MAKE) model-table
 
 model-table: venv
-	$(BIN)/python -c "from medvlm.model_matrix import write_model_table, MATRIX_RESULTS; write_model_table(MATRIX_RESULTS, 'reports/model_matrix.md')"
+	$(BIN)/python -c "from medvlm.model.matrix import write_model_table, MATRIX_RESULTS; write_model_table(MATRIX_RESULTS, 'reports/model_matrix.md')"
 	$(BIN)/jupyter nbconvert --log-level=ERROR --to notebook --execute --inplace nbs/index.ipynb
 	$(BIN)/nbdev-clean --fname nbs/index.ipynb
 	$(call render_readme,.)

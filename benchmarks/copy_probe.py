@@ -1,14 +1,14 @@
 """Probe (issue 17): does the tiny base learn the `copy` (induction) task alone, and how fast? Trains the base
 preset's architecture on `copy` over the 240 one-token core words for 1,200 steps of batch 32 and prints the
-exact-repeat rate on 64 held-out sequences every 300 steps (24_pretrain quotes its figures).
+exact-repeat rate on 64 held-out sequences every 300 steps (50_pretrain quotes its figures).
 
     .venv/bin/python benchmarks/copy_probe.py LR VOCAB      # e.g. 3e-3 1536 (about 4 minutes on one thread)
 """
 import sys, numpy as np, torch
-from medvlm.generic_tasks import task_copy, core_words
-from medvlm.tiny_base import TinyBaseSpec, build_tiny_base
-from medvlm.collate import ChatCollator, ChatExample, generate_answers
-from medvlm.train import TrainConfig, Callback, train
+from medvlm.synth.tasks import task_copy, core_words
+from medvlm.model.tiny_base import TinyBaseSpec, build_tiny_base
+from medvlm.model.collate import ChatCollator, ChatExample, generate_answers
+from medvlm.model.train import TrainConfig, Callback, train
 torch.set_num_threads(1)
 lr, vocab = float(sys.argv[1]), int(sys.argv[2])
 w = core_words()

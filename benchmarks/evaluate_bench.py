@@ -8,20 +8,20 @@ interleaved, best of each kept); prints figures, then one JSON line.
 
 --benchmark generic (the default) asks the MCQ conversations of the generic world's validation split (--data-root,
 default data/synthetic/generic; when it is missing a small world is written to a temporary folder). Any other
-benchmark (wbcatt, skincon, cbis, mimic-cxr) is read with medvlm.datasets.load_dataset from --data-root and asked
+benchmark (wbcatt, skincon, cbis, mimic-cxr) is read with medvlm.data.datasets.load_dataset from --data-root and asked
 build_mcqs(test split). Goals: loglik >= 10x the items/s of generate; batched generate >= 5x one-at-a-time.
 """
 import argparse, json, sys, tempfile, time
 from pathlib import Path
 
-from medvlm.benchmarks import MCQ_BENCHMARKS, attribute_name, build_mcqs, mcq_prompt, parse_answer_letter
-from medvlm.datasets import load_dataset
-from medvlm.evaluate import mcq_generate, mcq_loglik
-from medvlm.model import load_model
-from medvlm.pretrain import generic_split
-from medvlm.records import IMAGE_TOKEN, MCQItem
-from medvlm.synth import SynthPreset
-from medvlm.synth_generic import write_generic
+from medvlm.data.benchmarks import MCQ_BENCHMARKS, attribute_name, build_mcqs, mcq_prompt, parse_answer_letter
+from medvlm.data.datasets import load_dataset
+from medvlm.evaluation.mcq import mcq_generate, mcq_loglik
+from medvlm.model.loading import load_model
+from medvlm.base.pretrain import generic_split
+from medvlm.core.records import IMAGE_TOKEN, MCQItem
+from medvlm.synth.toolkit import SynthPreset
+from medvlm.synth.generic import write_generic
 
 
 def generic_items(root: Path) -> list:

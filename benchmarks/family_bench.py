@@ -36,11 +36,11 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from medvlm.collate import chat_messages, render
-from medvlm.model import add_adapter, load_model
-from medvlm.model_matrix import FAMILIES, build_family, missing_packages
-from medvlm.records import Turn
-from medvlm.train import to_device
+from medvlm.model.collate import chat_messages, render
+from medvlm.model.loading import add_adapter, load_model
+from medvlm.model.matrix import FAMILIES, build_family, missing_packages
+from medvlm.core.records import Turn
+from medvlm.model.train import to_device
 
 def weight_bytes(model) -> int:
     "Bytes of every parameter and buffer as stored (a 4-bit weight counts its packed bytes)."

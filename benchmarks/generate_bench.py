@@ -1,4 +1,4 @@
-"""BioMed-VITAL generation throughput: `medvlm.generate.generate` with 16 requests in flight vs one at a time, against
+"""BioMed-VITAL generation throughput: `medvlm.vital.generate.generate` with 16 requests in flight vs one at a time, against
 the loopback OpenAI-compatible test server with a fixed per-request latency, through the real `openai` client (cache,
 parsing and output files included). Both are measured in one run on the same figures, each into a fresh folder (no
 cache hits); prints both rates and their ratio, then one JSON line. Goal: concurrent >= 12x sequential.
@@ -9,11 +9,11 @@ cache hits); prints both rates and their ratio, then one JSON line. Goal: concur
 import argparse, json, os, tempfile, time
 from pathlib import Path
 
-from medvlm.generate import GenerateConfig, generate
-from medvlm.generate_backends import ChatTestServer, OfflineBackend, OpenAIBackend, truth_demonstrations
-from medvlm.synth import SynthPreset
-from medvlm.synth_pmc import write_pmc
-from medvlm.vqa_loaders import load_pmc_captions
+from medvlm.vital.generate import GenerateConfig, generate
+from medvlm.vital.backends import ChatTestServer, OfflineBackend, OpenAIBackend, truth_demonstrations
+from medvlm.synth.toolkit import SynthPreset
+from medvlm.synth.pmc import write_pmc
+from medvlm.data.vqa_loaders import load_pmc_captions
 
 KEY_ENV = 'GENERATE_BENCH_API_KEY'
 

@@ -2,7 +2,7 @@
 before the option that says it) form in the tiny base, and under which data? Text only, the base preset's model,
 tokenizer, collator and loop, batch 32, one thread. Every `every` steps it prints the exact-repeat rate of 64 held-out
 `copy` items and the lookup accuracy on 50 held-out items per option count (2/3/4/5), by greedy generation and parsed
-(`lookup`) and by the letter logits after "The correct answer is " (`tf`). 24_pretrain quotes its figures.
+(`lookup`) and by the letter logits after "The correct answer is " (`tf`). 50_pretrain quotes its figures.
 
     .venv/bin/python benchmarks/lookup_probe.py '{"name":"B","lr":1e-3,"phases":[[3000,{"copy":0.5,"lookup":0.5}]]}'
 
@@ -36,24 +36,24 @@ The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
        later ("C-or-later", printed since this run) 0.17 at the end: no lookup formed)
 """
 import sys, json, time, numpy as np, torch
-from medvlm.generic_tasks import task_copy, task_lookup, task_stated, core_words, train_words, novel_words, mcq_turns
-from medvlm.records import Turn
-from medvlm.benchmarks import letters_for, parse_answer_letter
-from medvlm.tiny_base import TinyBaseSpec, build_tiny_base
-from medvlm.collate import ChatCollator, ChatExample, generate_answers
-from medvlm.train import TrainConfig, Callback, train
+from medvlm.synth.tasks import task_copy, task_lookup, task_stated, core_words, train_words, novel_words, mcq_turns
+from medvlm.core.records import Turn
+from medvlm.data.benchmarks import letters_for, parse_answer_letter
+from medvlm.model.tiny_base import TinyBaseSpec, build_tiny_base
+from medvlm.model.collate import ChatCollator, ChatExample, generate_answers
+from medvlm.model.train import TrainConfig, Callback, train
 torch.set_num_threads(1)
 cfg = json.loads(sys.argv[1])
 name, phases, lr, steps = cfg['name'], cfg['phases'], cfg['lr'], sum(p[0] for p in cfg['phases'])
 spec = TinyBaseSpec(vocab_size=1536, **cfg.get('spec', {}))
 if cfg.get('untied'):
-    import medvlm.tiny_base as TB
+    import medvlm.model.tiny_base as TB
     _tc0 = TB.tiny_config
     def tc0(spec, tok):
         c = _tc0(spec, tok); c.text_config.tie_word_embeddings = False; c.tie_word_embeddings = False; return c
     TB.tiny_config = tc0
 if 'rope_theta' in cfg:
-    import medvlm.tiny_base as TB
+    import medvlm.model.tiny_base as TB
     _tc = TB.tiny_config
     def tc(spec, tok):
         c = _tc(spec, tok); c.text_config.rope_parameters = {'rope_type': 'default', 'rope_theta': cfg['rope_theta']}; return c

@@ -9,10 +9,10 @@ steps 250/500/750/1,000 (v4's own curve at 12,000: MCQ 0.34 on 500 items) — mo
 import sys, json, time, dataclasses, torch
 from pathlib import Path
 from transformers import AutoProcessor, LlavaForConditionalGeneration
-from medvlm.pretrain import get_pretrain_preset, SkillStream, ImageCache, scenes, SkillCurve
-from medvlm.generic_tasks import skill_items
-from medvlm.collate import ChatCollator
-from medvlm.train import TrainConfig, train
+from medvlm.base.pretrain import get_pretrain_preset, SkillStream, ImageCache, scenes, SkillCurve
+from medvlm.synth.tasks import skill_items
+from medvlm.model.collate import ChatCollator
+from medvlm.model.train import TrainConfig, train
 torch.set_num_threads(1)
 cfg = json.loads(sys.argv[1])
 model_dir, data = Path(cfg['model']), Path(cfg.get('data', 'data/synthetic/generic'))

@@ -9,13 +9,13 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForImageTextToText, Trainer, TrainingArguments
 
-from medvlm.collate import ChatCollator
-from medvlm.model import load_model, is_linear
+from medvlm.model.collate import ChatCollator
+from medvlm.model.loading import load_model, is_linear
 from pretrain_bench import interleaved, recipe_setup
-from medvlm.synth import PRESETS
-from medvlm.synth_generic import write_generic
-from medvlm.tiny_base import save_base
-from medvlm.train import TrainConfig, train
+from medvlm.synth.toolkit import PRESETS
+from medvlm.synth.generic import write_generic
+from medvlm.model.tiny_base import save_base
+from medvlm.model.train import TrainConfig, train
 
 
 class ListDataset(torch.utils.data.Dataset):

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import torch
 
-from medvlm.collate import ChatCollator
-from medvlm.pretrain import ImageCache, SkillStream, get_pretrain_preset, scenes, tokenizer_texts
-from medvlm.synth import SynthPreset
-from medvlm.synth_generic import write_generic
-from medvlm.tiny_base import TinyBaseSpec, build_tiny_base
-from medvlm.train import TrainConfig, train
+from medvlm.model.collate import ChatCollator
+from medvlm.base.pretrain import ImageCache, SkillStream, get_pretrain_preset, scenes, tokenizer_texts
+from medvlm.synth.toolkit import SynthPreset
+from medvlm.synth.generic import write_generic
+from medvlm.model.tiny_base import TinyBaseSpec, build_tiny_base
+from medvlm.model.train import TrainConfig, train
 
 
 def recipe_loop(model, examples, collate, preset) -> float:

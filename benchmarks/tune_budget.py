@@ -6,7 +6,7 @@ validation-accuracy curve (letter likelihood, step 0 = before tuning) of each ru
 
 Runs go to runs/tune_budget/<epochs>/... (resumable; rerun to print again).
 
-Measured 2026-12-05 after the bitsandbytes fix in 21_model (before it, QLoRA training after the step-0 curve passed no
+Measured 2026-12-05 after the bitsandbytes fix in 31_loading (before it, QLoRA training after the step-0 curve passed no
 gradient below the 4-bit layers and every curve was flat), with the old default (no repeat for WBCAtt and MIMIC-CXR):
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/tune_budget.py --epochs 2 6 --benchmarks wbcatt mimic-cxr skincon cbis --methods empty proxy-rs
@@ -28,9 +28,9 @@ images three times: 24 main-stage steps each. One seed, 100 questions a curve po
 import argparse, time
 from dataclasses import replace
 from pathlib import Path
-from medvlm.settings import read_settings
-from medvlm.tune import TUNE_PRESETS
-from medvlm.instruction_free import run_instruction_free
+from medvlm.core.settings import read_settings
+from medvlm.instfree.tune import TUNE_PRESETS
+from medvlm.instfree.study import run_instruction_free
 
 parser = argparse.ArgumentParser()
 parser.add_argument('--epochs', type=float, nargs='+', default=[2, 8])

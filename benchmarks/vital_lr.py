@@ -6,8 +6,8 @@ VQA figures and three closed answers — to tell a decoding/format failure from 
 """
 import argparse, json
 from dataclasses import replace
-from medvlm.settings import read_settings
-from medvlm.vital import get_vital_preset, run_vital, VITAL_SETS
+from medvlm.core.settings import read_settings
+from medvlm.vital.study import get_vital_preset, run_vital, VITAL_SETS
 
 parser = argparse.ArgumentParser()
 parser.add_argument('--lr', type=float, nargs='+', default=[3e-4])

@@ -8,11 +8,11 @@ import torch
 from accelerate import Accelerator
 from PIL import Image
 
-from medvlm.model import LoraSpec, add_adapter, load_model
-from medvlm.records import ImageRecord
-from medvlm.synth import jpeg_bytes
-from medvlm.train import Callback, trainable_state
-from medvlm.tune import TuneConfig, tune
+from medvlm.model.loading import LoraSpec, add_adapter, load_model
+from medvlm.core.records import ImageRecord
+from medvlm.synth.toolkit import jpeg_bytes
+from medvlm.model.train import Callback, trainable_state
+from medvlm.instfree.tune import TuneConfig, tune
 
 parser = argparse.ArgumentParser()
 parser.add_argument('--model'); parser.add_argument('--out', type=Path); parser.add_argument('--batch', type=int)
@@ -26,7 +26,7 @@ records = [ImageRecord(f'r{i}', jpeg_bytes(Image.new('RGB', (64, 64), (40 * i % 
            for i in range(8)]
 torch.manual_seed(0)                          # the LoRA init: the same in every run (DDP then broadcasts rank 0's)
 model, processor = load_model(args.model, 'lora', 'cpu')
-model = add_adapter(model, 'lora', LoraSpec(dropout=0.0))   # no dropout: its draws differ by rank (23_train seeds per rank)
+model = add_adapter(model, 'lora', LoraSpec(dropout=0.0))   # no dropout: its draws differ by rank (33_train seeds per rank)
 config = TuneConfig(warmup_epochs=1, epochs=2, lr=1e-2, batch_size=args.batch, checkpoint_every=2, momentum=0.9)
 class Kill(Callback):
     "Stands for one worker killed mid-run: os._exit, no clean-up, after the step (its checkpoint, if any, already written)."

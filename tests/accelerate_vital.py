@@ -1,4 +1,4 @@
-"""Run by tests/test_accelerate.py, alone or under `accelerate launch`: BioMed-VITAL instruction tuning (36_vital_tune) of a
+"""Run by tests/test_accelerate.py, alone or under `accelerate launch`: BioMed-VITAL instruction tuning (75_tune) of a
 tiny base on equal-length conversations, LoRA without dropout; the main process writes the final trainable weights and the
 history to --out/result.pt."""
 import argparse
@@ -8,11 +8,11 @@ import torch
 from accelerate import PartialState
 from PIL import Image
 
-from medvlm.collate import ChatExample
-from medvlm.model import LoraSpec, add_adapter, load_model
-from medvlm.records import Turn
-from medvlm.train import trainable_state
-from medvlm.vital_tune import InstructConfig, instruction_tune
+from medvlm.model.collate import ChatExample
+from medvlm.model.loading import LoraSpec, add_adapter, load_model
+from medvlm.core.records import Turn
+from medvlm.model.train import trainable_state
+from medvlm.vital.tune import InstructConfig, instruction_tune
 
 parser = argparse.ArgumentParser()
 parser.add_argument('--model'); parser.add_argument('--out', type=Path); parser.add_argument('--batch', type=int)

@@ -77,7 +77,7 @@ def synthetic_world_with_base(work:Path, sets:list) -> Path:
 
 
 # ---- the model matrix (tests/test_model_matrix.py): each `@pytest.mark.matrix(cell)` test's outcome, per family, written to
-# the file MODEL_MATRIX_OUT names (`make model-matrix`), from which medvlm.model_matrix renders the README's model table.
+# the file MODEL_MATRIX_OUT names (`make model-matrix`), from which medvlm.model.matrix renders the README's model table.
 MATRIX_OUTCOMES = []
 
 def pytest_configure(config):

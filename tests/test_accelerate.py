@@ -33,7 +33,7 @@ def test_deepspeed_config_parses():
 
 @pytest.fixture(scope='module')
 def tiny(tmp_path_factory):
-    from medvlm.model_matrix import build_family
+    from medvlm.model.matrix import build_family
     return build_family('llava-1.5', tmp_path_factory.mktemp('llava'))
 
 

@@ -117,7 +117,7 @@ def test_image_paths_stay_inside_the_root(cli, fresh_copy, name, fixture, mutate
 
 
 def test_every_loader_keeps_paths_inside_the_root():
-    from medvlm.datasets import LOADERS
+    from medvlm.data.datasets import LOADERS
     assert {case.values[0] for case in OUTSIDE_ROOT} == set(LOADERS)
 
 
@@ -400,7 +400,7 @@ def test_tune_keeps_paths_inside_the_root_unless_allowed(cli, fresh_copy, tmp_pa
 
 def test_vital_keeps_paths_inside_the_roots_unless_allowed(cli, tmp_path):
     "`medvlm vital` refuses a corpus image linked out of its root, naming file, item and field; --allow-outside-root reads it."
-    from medvlm.synth_world import synth_set
+    from medvlm.synth.world import synth_set
     synth_set('pmc', tmp_path/'data', preset='test')
     for name in ('vqa-rad', 'slake', 'pathvqa'): (tmp_path/'data'/name).mkdir()    # only the corpus is read to generate
     captions = json.loads((tmp_path/'data'/'pmc'/PMC_CAPTIONS).read_text())
@@ -417,7 +417,7 @@ def test_vital_keeps_paths_inside_the_roots_unless_allowed(cli, tmp_path):
 
 def test_vital_refuses_chat_questions_whose_image_leaves_the_corpus(cli, tmp_path):
     "A user's --questions file naming a figure outside the corpus' images is refused by its own name, before anything is written."
-    from medvlm.synth_world import synth_set
+    from medvlm.synth.world import synth_set
     synth_set('pmc', tmp_path/'data', preset='test')
     for name in ('vqa-rad', 'slake', 'pathvqa'): (tmp_path/'data'/name).mkdir()
     captions = json.loads((tmp_path/'data'/'pmc'/PMC_CAPTIONS).read_text())

@@ -1,17 +1,17 @@
 """BioMed-VITAL generation under faults: retried or recorded, never lost; killed and restarted without a duplicate, a
 missing record or a repeated call; the API key in no file written; multi-line answers kept. All against the
-loopback test server (`medvlm.generate_backends.ChatTestServer`) through the real `openai` client."""
+loopback test server (`medvlm.vital.backends.ChatTestServer`) through the real `openai` client."""
 import json, os, re, signal, subprocess, sys, time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from medvlm.generate import GenerateConfig, ReplyCache, generate
-from medvlm.generate_backends import ChatTestServer, OfflineBackend, OpenAIBackend, body_digest, truth_demonstrations
-from medvlm.records import read_llava_json
-from medvlm.synth_pmc import write_pmc
-from medvlm.vqa_loaders import load_pmc_captions
+from medvlm.vital.generate import GenerateConfig, ReplyCache, generate
+from medvlm.vital.backends import ChatTestServer, OfflineBackend, OpenAIBackend, body_digest, truth_demonstrations
+from medvlm.core.records import read_llava_json
+from medvlm.synth.pmc import write_pmc
+from medvlm.data.vqa_loaders import load_pmc_captions
 
 KEY_ENV, KEY = 'TEST_GENERATE_API_KEY', 'sk-test-4f1c9e-never-in-a-file'
 TESTS = Path(__file__).resolve().parent
@@ -155,7 +155,7 @@ class FlakyOffline(OfflineBackend):
         super().__init__(truths)
         self.auth, self.refuse, self.asked = set(auth), set(refuse), []
     def complete(self, request):
-        from medvlm.generate import Refused
+        from medvlm.vital.generate import Refused
         self.asked.append(request.id)
         if request.id in self.auth: raise RuntimeError('HTTP 401: invalid key')
         if request.id in self.refuse: raise Refused('HTTP 400: bad request')
@@ -163,7 +163,7 @@ class FlakyOffline(OfflineBackend):
 
 
 def test_a_vital_rerun_asks_again_only_what_failed_and_was_not_refused(pmc, tmp_path):
-    from medvlm.vital import make_study, generate_stage
+    from medvlm.vital.study import make_study, generate_stage
     roots = {name: pmc if name == 'pmc' else tmp_path/name for name in ('pmc', 'vqa-rad', 'slake', 'pathvqa')}
     for root in roots.values(): root.mkdir(exist_ok=True)           # the generate stage reads only the corpus
     study = make_study(tmp_path/'study', 'test', roots, tmp_path/'no-model')

@@ -7,8 +7,8 @@ import pytest
 
 from conftest import synthetic_world_with_base
 from medvlm.cli import main
-from medvlm.instruction_free import run_instruction_free
-from medvlm.train import Callback
+from medvlm.instfree.study import run_instruction_free
+from medvlm.model.train import Callback
 
 BENCHMARKS = ['wbcatt', 'skincon', 'cbis', 'mimic-cxr']
 METHODS = ['zero-shot', 'handcrafted', 'empty', 'proxy', 'proxy-rs']

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES, clean_env
-from medvlm.benchmarks import (WBCATT_VALUES, SKINCON_CONCEPTS, CHEXPERT_LABELS, ChexpertPolicy, build_mcqs, describe,
+from medvlm.data.benchmarks import (WBCATT_VALUES, SKINCON_CONCEPTS, CHEXPERT_LABELS, ChexpertPolicy, build_mcqs, describe,
                                mcq_prompt)
-from medvlm.datasets import load_dataset
+from medvlm.data.datasets import load_dataset
 
 LLAVA_FILE = 'instruct/BioMed-VITAL-instructions-mini.json'
 PMC_CAPTIONS = 'instruct/llava_med_instruct_fig_captions.json'
@@ -468,7 +468,7 @@ def test_bad_input_gives_one_line_naming_file_place_and_field(cli, fresh_copy, n
 
 def test_bad_input_table_covers_every_loader_twice():
     "The table above keeps at least two cases for each of the nine loaders."
-    from medvlm.datasets import LOADERS
+    from medvlm.data.datasets import LOADERS
     names = [case.values[0] for case in BAD_INPUT]
     assert {name: names.count(name) >= 2 for name in LOADERS} == {name: True for name in LOADERS}
 

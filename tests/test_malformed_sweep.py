@@ -378,7 +378,7 @@ def test_malformed_input_is_refused_in_one_line_or_read_with_clean_counts(cli, f
 
 
 def test_the_sweep_covers_every_loader_with_enough_cases():
-    from medvlm.datasets import LOADERS
+    from medvlm.data.datasets import LOADERS
     per_loader = {name: sum(c.swept.name == name for c in CASES) for name in LOADERS}
     assert all(n >= 10 for n in per_loader.values()), per_loader
     assert len({c.id for c in CASES}) == len(CASES) >= 100

@@ -6,10 +6,10 @@ import pytest
 import torch
 from PIL import Image
 
-from medvlm.collate import ChatCollator, ChatExample, generate_answers
-from medvlm.model import add_adapter, load_model, save_adapter, trainable_parameters
-from medvlm.records import Turn
-from medvlm.train import TrainConfig, train
+from medvlm.model.collate import ChatCollator, ChatExample, generate_answers
+from medvlm.model.loading import add_adapter, load_model, save_adapter, trainable_parameters
+from medvlm.core.records import Turn
+from medvlm.model.train import TrainConfig, train
 
 
 @pytest.fixture(scope='module')

@@ -1,13 +1,13 @@
-"""The model matrix (issue 20): every VLM family of `medvlm.model_matrix`, as a tiny random checkpoint with its own
+"""The model matrix (issue 20): every VLM family of `medvlm.model.matrix`, as a tiny random checkpoint with its own
 processor and chat template, through the public API and the CLI — loading (nf4 + LoRA, bf16 / fp32 LoRA, full), the
 collator against the family's own template, instruction-free and BioMed-VITAL tuning, batched evaluation, adapter
 reload with plain peft, merged save. Each test is one cell of the matrix (`@pytest.mark.matrix(cell)`); run with
 MODEL_MATRIX_OUT=reports/model_matrix.json (`make model-matrix`) the outcomes are written there and rendered into
-the model table of the README and `29_model_matrix`.
+the model table of the README and `34_matrix`.
 
-A cell that hits a bug in a hashed module (22_collate, 23_train: changing them forces the shipped base's retrain) is
+A cell that hits a bug in a hashed module (32_collate, 33_train: changing them forces the shipped base's retrain) is
 `xfail(strict=True)` with the bug and its fix in the reason (`COLLATOR_BUGS`, `GENERATE_BUGS`); the three the matrix
-found first are fixed in 22_collate, so none is listed now."""
+found first are fixed in 32_collate, so none is listed now."""
 import json, math, re
 
 import numpy as np
@@ -15,17 +15,17 @@ import pytest
 import torch
 from PIL import Image
 
-from medvlm.model_matrix import FAMILIES, build_family, missing_packages
-from medvlm.model import add_adapter, load_model, save_adapter, save_merged, trainable_parameters
-from medvlm.records import ImageRecord, MCQItem, Turn, VQAItem
-import medvlm.collate as collate_module
-from medvlm.collate import ChatCollator, ChatExample, chat_messages, generate_answers
-from medvlm.synth import jpeg_bytes
-from medvlm.train import to_device, trainable_state
+from medvlm.model.matrix import FAMILIES, build_family, missing_packages
+from medvlm.model.loading import add_adapter, load_model, save_adapter, save_merged, trainable_parameters
+from medvlm.core.records import ImageRecord, MCQItem, Turn, VQAItem
+import medvlm.model.collate as collate_module
+from medvlm.model.collate import ChatCollator, ChatExample, chat_messages, generate_answers
+from medvlm.synth.toolkit import jpeg_bytes
+from medvlm.model.train import to_device, trainable_state
 
 torch.set_num_threads(1)     # tiny models on a shared 2-core machine
 
-# ---- bugs of the hashed modules the matrix found (now fixed in 22_collate: images one list a sample, labels aligned on
+# ---- bugs of the hashed modules the matrix found (now fixed in 32_collate: images one list a sample, labels aligned on
 # the ids after the last image token, one BOS where the template writes it); a family listed here is marked xfail (strict)
 COLLATOR_BUGS, GENERATE_BUGS = {}, {}
 
@@ -66,7 +66,7 @@ RED, BLUE = image(40, 64, (200, 60, 60)), image(64, 64, (60, 60, 200))    # two 
 
 def single_batch(model, processor, text_question='What is the colour?', answer='big cell size'):
     "A one-example training batch built by the processor alone (no medvlm collator), labels on every token."
-    from medvlm.collate import render
+    from medvlm.model.collate import render
     text = render(processor, chat_messages([Turn('human', f'<image>\n{text_question}'), Turn('gpt', answer)]))
     bos = processor.tokenizer.bos_token
     batch = dict(processor(images=[RED], text=[text], return_tensors='pt', add_special_tokens=not (bos and text.startswith(bos))))
@@ -108,7 +108,7 @@ def test_load_and_train_step(family, adapter, dtype, checkpoints):
 @pytest.mark.matrix('load')
 @pytest.mark.parametrize('family', family_params([n for n in FAMILIES if n not in SUPPORTED]))
 def test_unsupported_family_is_refused_at_load_time(family, checkpoints, wbcatt, cli, tmp_path, record_property):
-    from medvlm.model import UNSUPPORTED
+    from medvlm.model.loading import UNSUPPORTED
     record_property('unsupported', UNSUPPORTED[FAMILIES[family].model_type])
     for adapter in ('qlora', 'lora', 'full', 'none'):
         with pytest.raises(ValueError, match=f'{FAMILIES[family].model_type} is not supported: '):
@@ -198,7 +198,7 @@ class SeenEmbeddings:
 
 
 def check_instruction_free(path, tmp_path, record_property=None):
-    from medvlm.tune import TuneConfig, tune, placeholder_token
+    from medvlm.instfree.tune import TuneConfig, tune, placeholder_token
     model, processor = load_model(path, 'lora', 'cpu')
     model = add_adapter(model, 'lora')
     hooks = len(model.get_input_embeddings()._forward_hooks)
@@ -227,7 +227,7 @@ def test_instruction_free_tuning(family, checkpoints, tmp_path, request, record_
 
 # ---------------------------------------------------------------- BioMed-VITAL instruction tuning
 def check_vital(path, tmp_path):
-    from medvlm.vital_tune import InstructConfig, instruction_tune
+    from medvlm.vital.tune import InstructConfig, instruction_tune
     model, processor = load_model(path, 'qlora', 'cpu')
     model = add_adapter(model, 'qlora')
     before = trainable_state(model)
@@ -258,7 +258,7 @@ def mcq_items():
 @pytest.mark.matrix('mcq-loglik-cloze')
 @pytest.mark.parametrize('family', family_params(SUPPORTED))
 def test_mcq_scores_batched_equal_single(family, checkpoints):
-    from medvlm.evaluate import mcq_option_scores, mcq_cloze_scores
+    from medvlm.evaluation.mcq import mcq_option_scores, mcq_cloze_scores
     model, processor = load_model(checkpoints(family), 'none', 'cpu')
     items = mcq_items()
     for score in (mcq_option_scores, mcq_cloze_scores):
@@ -270,8 +270,8 @@ def test_mcq_scores_batched_equal_single(family, checkpoints):
 @pytest.mark.matrix('generate')
 @pytest.mark.parametrize('family', family_params(SUPPORTED))
 def test_generation_batched_equal_single(family, checkpoints, request):
-    from medvlm.evaluate import evaluate_mcq
-    from medvlm.vqa_eval import vqa_answers
+    from medvlm.evaluation.mcq import evaluate_mcq
+    from medvlm.evaluation.vqa import vqa_answers
     xfail_if(request, family, GENERATE_BUGS)
     model, processor = load_model(checkpoints(family), 'none', 'cpu')
     items = mcq_items()
@@ -336,7 +336,7 @@ def test_cli_tune_and_evaluate(family, checkpoints, wbcatt, cli, tmp_path, reque
 # ---------------------------------------------------------------- the fix for the hashed collator, tested before it is applied
 def test_committed_model_table_is_rendered_from_the_committed_results():
     "reports/model_matrix.md is `model_table` of the committed results files, not typed by hand (regenerate: make model-matrix)."
-    from medvlm.model_matrix import MATRIX_RESULTS, merged_results, model_table
+    from medvlm.model.matrix import MATRIX_RESULTS, merged_results, model_table
     from conftest import REPO
     results = [REPO/p for p in MATRIX_RESULTS if (REPO/p).is_file()]
     assert results[0] == REPO/'reports'/'model_matrix.json'

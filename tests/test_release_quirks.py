@@ -6,10 +6,10 @@ from collections import Counter
 import pytest
 
 from conftest import FIXTURES
-from medvlm.benchmarks import build_mcqs, describe
-from medvlm.datasets import load_dataset
-from medvlm.loaders import instfree_skincon_splits
-from medvlm.records import ImageRecord
+from medvlm.data.benchmarks import build_mcqs, describe
+from medvlm.data.datasets import load_dataset
+from medvlm.data.loaders import instfree_skincon_splits
+from medvlm.core.records import ImageRecord
 
 CONVERSATONS = 'instruct/llava_med_instruct_conversatons.json'
 
@@ -96,7 +96,7 @@ def test_wbcatt_right_letter_is_balanced():
 
 
 def test_mcq_metrics_carry_always_a_and_majority_letter():
-    from medvlm.evaluate import mcq_metrics
+    from medvlm.evaluation.mcq import mcq_metrics
     predictions = [{'key': 'k', 'answer': a, 'generate': 'A'} for a in 'AABBBC']
     metrics = mcq_metrics(predictions, 'generate')
     assert metrics['always_a'] == round(2 / 6, 4) and metrics['majority_letter'] == 0.5 and metrics['accuracy'] == metrics['always_a']

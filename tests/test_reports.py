@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 
-from medvlm.report import readme_results
+from medvlm.report.render import readme_results
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from medvlm.base_sanity import SHIPPED_BASE, sanity_items, TARGETS
-from medvlm.generic_tasks import SKILLS, score_item
-from medvlm.pretrain import ImageCache, answer_items, data_fingerprint, get_pretrain_preset, recipe_hash
-from medvlm.records import read_json
+from medvlm.base.sanity import SHIPPED_BASE, sanity_items, TARGETS
+from medvlm.synth.tasks import SKILLS, score_item
+from medvlm.base.pretrain import ImageCache, answer_items, data_fingerprint, get_pretrain_preset, recipe_hash
+from medvlm.core.records import read_json
 
 SHIPPED = REPO/SHIPPED_BASE
 RETRAIN = 'medvlm pretrain --preset base --out models/tiny-base'
@@ -48,8 +48,8 @@ def test_sanity_report_has_references_beside_every_figure():
 @pytest.fixture(scope='module')
 def default_world(tmp_path_factory):
     "The generic world at its default preset and seed 0 (what the shipped base was pretrained and measured on)."
-    from medvlm.synth import PRESETS
-    from medvlm.synth_generic import write_generic
+    from medvlm.synth.toolkit import PRESETS
+    from medvlm.synth.generic import write_generic
     return write_generic(tmp_path_factory.mktemp('world')/'generic', seed=0, preset=PRESETS['default'])
 
 

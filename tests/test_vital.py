@@ -7,7 +7,7 @@ import torch
 
 from conftest import synthetic_world_with_base
 from medvlm.cli import main
-from medvlm.vital import arm_names, get_vital_preset
+from medvlm.vital.study import arm_names, get_vital_preset
 
 SETS = ['pmc', 'vqa-rad', 'slake', 'pathvqa']
 ARMS = arm_names(get_vital_preset('test'))          # base, all, random, selected-w1, selected-w400

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from conftest import FIXTURES
-from medvlm.datasets import load_dataset
-from medvlm.vqa_eval import (CONTRACTIONS, NUMBER_WORDS, ARTICLES, PUNCTUATION, llava_med_normalize, llava_med_closed,
+from medvlm.data.datasets import load_dataset
+from medvlm.evaluation.vqa import (CONTRACTIONS, NUMBER_WORDS, ARTICLES, PUNCTUATION, llava_med_normalize, llava_med_closed,
                              llava_med_closed_unfixed, llava_med_closed_batch, llava_med_recall, strict_closed, strict_recall,
                              vqa_predictions, vqa_metrics)
 
@@ -124,7 +124,7 @@ def test_strict_mode_joins_the_forms_that_split_words():
 
 
 def test_other_answer_types_are_counted_not_fatal():
-    from medvlm.records import VQAItem
+    from medvlm.core.records import VQAItem
     items = [VQAItem('1', None, '?', 'no', 'CLOSED', 'test', 'toy'), VQAItem('2', None, '?', 'two', 'NUMBER', 'test', 'toy')]
     metrics = vqa_metrics(vqa_predictions(items, ['no', '2']))
     assert metrics['skipped'] == {'answer_type=NUMBER': 1} and metrics['n_closed'] == 1 and metrics['closed_accuracy'] == 1.0
