@@ -93,14 +93,19 @@ END_TO_END_SUMMARIES = [
 ]
 
 
+def check_summary(summary:dict, splits:dict, skipped:dict, attributes:dict):
+    "The summary's splits, skipped records and attribute counts are the hand-counted ones."
+    assert summary['splits'] == splits
+    assert summary['skipped'] == skipped
+    for key, counts in attributes.items(): assert summary['attributes'][key] == counts, key
+
+
 @pytest.mark.parametrize('name, fixture, args, splits, attributes, skipped', END_TO_END_SUMMARIES)
 def test_summary_of_each_layout_end_to_end(medvlm_cmd, name, fixture, args, splits, attributes, skipped):
     "The console script reads each public layout and prints one JSON summary with the hand-counted numbers."
     summary = parse_summary(medvlm_cmd(summary_argv(name, FIXTURES/fixture, *args)))
     assert summary['benchmark'] == name
-    assert summary['splits'] == splits
-    for key, counts in attributes.items(): assert summary['attributes'][key] == counts, key
-    assert summary['skipped'] == skipped
+    check_summary(summary, splits, skipped, attributes)
 
 
 def test_summary_lists_every_attribute_of_the_concept_sets(cli):
@@ -156,10 +161,7 @@ OPTION_CASES = [
 @pytest.mark.parametrize('name, fixture, args, splits, skipped, attributes', OPTION_CASES)
 def test_summary_options_restrict_what_is_read(cli, name, fixture, args, splits, skipped, attributes):
     "--split, --views, --uncertain/--blank and --lang select exactly the hand-counted records."
-    summary = parse_summary(cli(summary_argv(name, FIXTURES/fixture, *args)))
-    assert summary['splits'] == splits
-    assert summary['skipped'] == skipped
-    for key, counts in attributes.items(): assert summary['attributes'][key] == counts, key
+    check_summary(parse_summary(cli(summary_argv(name, FIXTURES/fixture, *args))), splits, skipped, attributes)
 
 
 # (dataset, fixture, file(s) to delete, extra args, splits, skipped)
