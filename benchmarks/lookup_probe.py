@@ -7,7 +7,7 @@ tokenizer, collator and loop, batch 32, one thread. Every `every` steps it print
     .venv/bin/python benchmarks/lookup_probe.py '{"name":"B","lr":1e-3,"phases":[[3000,{"copy":0.5,"lookup":0.5}]]}'
 
 Keys: phases [[steps, {task: share}], ...] (tasks: copy, copy_long, lookup, lookup_bal, lookup_var, lookup_phr,
-forward, stated, lookup_bare with "bare":1), lr, every, untied, words (core-pool size), pool ("train": the 3,000
+lookup_multi, forward, stated, lookup_bare with "bare":1), lr, every, untied, words (core-pool size), pool ("train": the 3,000
 multi-token train words instead of the single-token core pool), novel (1: test lookup on the 600 novel words), n_max (most options), spec (TinyBaseSpec overrides), rope_theta.
 The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
     A  {"lr":1e-3,"phases":[[600,{"copy":1}],[2400,{"copy":0.5,"lookup":0.5}]]}
@@ -34,6 +34,11 @@ The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
        (2026-12-05, W on a 12,000-step schedule, 6,536 s on one core: copy 1.00 by 6,000; lookup on novel words at
        chance to 8,000, 0.66/0.34/0.24/0.26 at 10,000, 0.68/0.36/0.30/0.24 at 12,000; right when the answer is C or
        later ("C-or-later", printed since this run) 0.17 at the end: no lookup formed)
+    X  {"lr":1e-3,"untied":1,"pool":"train","novel":1,"every":1000,"phases":[[5000,{"copy":0.3,"lookup_multi":0.7}]]}
+       (2026-12-05, M with dense supervision: each lookup conversation asks 3-7 more questions about the same options in
+       later turns, so a sequence carries 4-8 supervised letters instead of one; 3,774 s on a shared core. Copy 0.55 /
+       0.83 / 0.89 / 0.92 at 2,000-5,000; lookup on novel words at chance throughout (0.50/0.30/0.30/0.20 at 5,000,
+       C-or-later 0.37): more answer letters per sequence did not make the lookup form)
 """
 import sys, json, time, numpy as np, torch
 from medvlm.synth.tasks import task_copy, task_lookup, task_stated, core_words, train_words, novel_words, mcq_turns
