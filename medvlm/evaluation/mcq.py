@@ -149,7 +149,8 @@ def cloze_scores_cached(model, processor, items:list, batch_size:int=16) -> list
         owner = torch.tensor([b for b, options in enumerate(tails) for _ in options], device=model.device)
         cache = cache_of(out)
         cache.reorder_cache(owner)                                       # one copy of its prompt's cache per option
-        ids, mask = (t.to(model.device) for t in right_padded([t for options in tails for t in options], processor.tokenizer.pad_token_id))
+        ids, mask = (t.to(model.device) for t in right_padded([t for options in tails for t in options],
+                                                                   processor.tokenizer.pad_token_id or 0))   # pads are masked: any id will do
         rest = model(input_ids=ids, attention_mask=torch.cat([inputs['attention_mask'][owner], mask], 1),
                      **{'cache' if hasattr(out, 'cache') else 'past_key_values': cache}).logits.float().log_softmax(-1)
         # an option's first token follows the prompt; token i follows token i - 1
