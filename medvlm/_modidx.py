@@ -349,6 +349,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                               'medvlm/evaluation/mcq.py'),
                                        'medvlm.evaluation.mcq.evaluate_mcq': ( '40_evaluation/mcq.html#evaluate_mcq',
                                                                                'medvlm/evaluation/mcq.py'),
+                                       'medvlm.evaluation.mcq.letter_contexts': ( '40_evaluation/mcq.html#letter_contexts',
+                                                                                  'medvlm/evaluation/mcq.py'),
                                        'medvlm.evaluation.mcq.letter_references': ( '40_evaluation/mcq.html#letter_references',
                                                                                     'medvlm/evaluation/mcq.py'),
                                        'medvlm.evaluation.mcq.letter_tail': ( '40_evaluation/mcq.html#letter_tail',

@@ -17,9 +17,9 @@ from ..model.collate import chat_messages, render, generate_answers, adds_bos
 
 # %% auto #0
 __all__ = ['ANSWER_PREFIX', 'CACHED_CLOZE_MODELS', 'MCQ_MODES', 'MODE_SETS', 'batches', 'mcq_generate', 'option_tokens',
-           'answer_prompt', 'model_inputs', 'mcq_option_scores', 'mcq_loglik', 'cloze_texts', 'option_tails',
-           'cloze_scores_full', 'mcq_cloze', 'cache_of', 'right_padded', 'cloze_scores_cached', 'mcq_cloze_scores',
-           'letter_tail', 'mcq_generate_scored', 'evaluate_mcq', 'bootstrap_ci', 'accuracy_summary',
+           'answer_prompt', 'model_inputs', 'letter_contexts', 'mcq_option_scores', 'mcq_loglik', 'cloze_texts',
+           'option_tails', 'cloze_scores_full', 'mcq_cloze', 'cache_of', 'right_padded', 'cloze_scores_cached',
+           'mcq_cloze_scores', 'letter_tail', 'mcq_generate_scored', 'evaluate_mcq', 'bootstrap_ci', 'accuracy_summary',
            'letter_references', 'chance_level', 'mcq_metrics', 'write_run_metrics', 'read_run_metrics']
 
 # %% ../../nbs/40_evaluation/40_mcq.ipynb #9155d211
@@ -68,18 +68,23 @@ def model_inputs(processor, images:list, texts:list, model) -> dict:
     if 'pixel_values' in inputs: inputs['pixel_values'] = inputs['pixel_values'].to(model.dtype)
     return inputs
 
+def letter_contexts(processor, items:list, prefix:str=ANSWER_PREFIX) -> list:
+    "For each item, (the chat up to the assistant's `prefix` and the lead, its option letters' token ids): where a letter comes next."
+    tokens = {}
+    for item in items:
+        if tuple(item.letters) not in tokens: tokens[tuple(item.letters)] = option_tokens(processor.tokenizer, item.letters, prefix)
+    return [(answer_prompt(processor, mcq_prompt(i), prefix=prefix) + tokens[tuple(i.letters)][0], tokens[tuple(i.letters)][1]) for i in items]
+
 @torch.no_grad()
 def mcq_option_scores(model, processor, items:list, batch_size:int=16, prefix:str=ANSWER_PREFIX) -> list:
     "For each item, the log-probability of each option letter right after the assistant's `prefix` (and the lead)."
     model.eval()
-    tokens, scores = {}, []
-    for batch in batches(items, batch_size):
-        for item in batch:
-            if tuple(item.letters) not in tokens: tokens[tuple(item.letters)] = option_tokens(processor.tokenizer, item.letters, prefix)
-        texts = [answer_prompt(processor, mcq_prompt(i), prefix=prefix) + tokens[tuple(i.letters)][0] for i in batch]
-        logits = model(**model_inputs(processor, [load_image(i.image) for i in batch], texts, model), logits_to_keep=1).logits
+    scores = []
+    for batch in batches(list(zip(items, letter_contexts(processor, items, prefix))), batch_size):
+        texts = [text for _, (text, _) in batch]
+        logits = model(**model_inputs(processor, [load_image(i.image) for i, _ in batch], texts, model), logits_to_keep=1).logits
         logprobs = logits[:, -1].float().log_softmax(-1).cpu()
-        scores += [row[tokens[tuple(item.letters)][1]].tolist() for item, row in zip(batch, logprobs)]
+        scores += [row[ids].tolist() for (_, (_, ids)), row in zip(batch, logprobs)]
     return scores
 
 def mcq_loglik(model, processor, items:list, batch_size:int=16, prefix:str=ANSWER_PREFIX) -> list:
@@ -120,6 +125,7 @@ def cloze_scores_full(model, processor, items:list, batch_size:int=16) -> list:
             n = lengths[j][k]
             scores[j].append(float(logprobs[row, -n:].gather(-1, targets[row, -n:, None]).mean()))
     return scores
+
 def mcq_cloze(model, processor, items:list, batch_size:int=16) -> list:
     "For each item, the letter of the option whose text the model finds likeliest (cloze)."
     return [item.letters[int(np.argmax(s))] for item, s in zip(items, mcq_cloze_scores(model, processor, items, batch_size))]
@@ -127,9 +133,9 @@ def mcq_cloze(model, processor, items:list, batch_size:int=16) -> list:
 # %% ../../nbs/40_evaluation/40_mcq.ipynb #share0000ex1
 CACHED_CLOZE_MODELS = {'llava'}         # model types whose cloze continues a copied prompt cache (checked in this notebook)
 
-def cache_of(output):
-    "The key/value cache a forward pass returned (`cache` in transformers 5.25+, `past_key_values` before)."
-    return output.cache if hasattr(output, 'cache') else output.past_key_values
+def cache_of(output) -> tuple:
+    "(keyword, cache): the key/value cache a forward pass returned and the keyword the next pass takes it by (`cache` in transformers 5.25+, `past_key_values` before)."
+    return ('cache', output.cache) if hasattr(output, 'cache') else ('past_key_values', output.past_key_values)
 
 def right_padded(rows:list, pad_id:int) -> tuple:
     "(ids, mask): lists of token ids right padded into one tensor, and where the real tokens are."
@@ -147,12 +153,12 @@ def cloze_scores_cached(model, processor, items:list, batch_size:int=16) -> list
         inputs = model_inputs(processor, [load_image(i.image) for i in batch], list(prompts), model)
         out = model(**inputs, use_cache=True, logits_to_keep=1)
         owner = torch.tensor([b for b, options in enumerate(tails) for _ in options], device=model.device)
-        cache = cache_of(out)
+        keyword, cache = cache_of(out)
         cache.reorder_cache(owner)                                       # one copy of its prompt's cache per option
         ids, mask = (t.to(model.device) for t in right_padded([t for options in tails for t in options],
                                                                    processor.tokenizer.pad_token_id or 0))   # pads are masked: any id will do
         rest = model(input_ids=ids, attention_mask=torch.cat([inputs['attention_mask'][owner], mask], 1),
-                     **{'cache' if hasattr(out, 'cache') else 'past_key_values': cache}).logits.float().log_softmax(-1)
+                     **{keyword: cache}).logits.float().log_softmax(-1)
         # an option's first token follows the prompt; token i follows token i - 1
         first = out.logits[:, -1].float().log_softmax(-1)[owner].gather(-1, ids[:, :1])
         later = rest[:, :-1].gather(-1, ids[:, 1:, None]).squeeze(-1)
@@ -177,18 +183,17 @@ def letter_tail(processor, asked:str, scored:str) -> list|None:
 def mcq_generate_scored(model, processor, items:list, batch_size:int=16, max_new_tokens:int=16, prefix:str=ANSWER_PREFIX) -> tuple:
     "(greedy answers, letter scores): `mcq_generate` and `mcq_option_scores` together, the scores read from the generation's logits where it can."
     model.eval()
-    answers, scores, tokens = [], [], {}
-    for batch in batches(items, batch_size):
+    answers, scores = [], []
+    for pairs in batches(list(zip(items, letter_contexts(processor, items, prefix))), batch_size):
+        batch, contexts = [item for item, _ in pairs], [context for _, context in pairs]
         asked = [render(processor, chat_messages([Turn('human', mcq_prompt(i))], i.image is not None), True) for i in batch]
         inputs = model_inputs(processor, [load_image(i.image) for i in batch], asked, model)
         out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=processor.tokenizer.pad_token_id,
                              return_dict_in_generate=True, output_logits=True)           # each step's logits kept
         new = out.sequences[:, inputs['input_ids'].shape[1]:]
         answers += [a.strip() for a in processor.tokenizer.batch_decode(new, skip_special_tokens=True)]
-        for row, item in enumerate(batch):
-            if tuple(item.letters) not in tokens: tokens[tuple(item.letters)] = option_tokens(processor.tokenizer, item.letters, prefix)
-            lead, ids = tokens[tuple(item.letters)]
-            tail = letter_tail(processor, asked[row], answer_prompt(processor, mcq_prompt(item), item.image is not None, prefix) + lead)
+        for row, (scored, ids) in enumerate(contexts):
+            tail = letter_tail(processor, asked[row], scored)
             wrote_it = tail is not None and len(tail) < len(out.logits) and new[row, :len(tail)].tolist() == tail
             scores.append(out.logits[len(tail)][row].float().log_softmax(-1)[ids].tolist() if wrote_it else None)
     missing = [j for j, s in enumerate(scores) if s is None]

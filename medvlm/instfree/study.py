@@ -14,7 +14,7 @@ from accelerate import PartialState
 from ..core.settings import seed_everything
 from ..core.records import read_state, write_json_atomic, check_item_images, read_jsonl
 from ..data.benchmarks import build_mcqs, describe, MCQ_BENCHMARKS
-from ..data.datasets import load_dataset, load_options, outside_root_option, test_questions, validation_questions, validation_split
+from ..data.datasets import load_dataset, load_options, test_questions, validation_questions, validation_split
 from ..model.loading import load_model, add_adapter, save_adapter, load_adapter
 from .tune import get_tune_preset, get_method, tune
 from .curve import LearningCurve, stage_steps, curve_steps
