@@ -8,7 +8,7 @@ tokenizer, collator and loop, batch 32, one thread. Every `every` steps it print
 
 Keys: phases [[steps, {task: share}], ...] (tasks: copy, copy_long, lookup, lookup_bal, lookup_var, lookup_phr,
 lookup_multi, forward, stated, lookup_bare with "bare":1), lr, every, untied, words (core-pool size), pool ("train": the 3,000
-multi-token train words instead of the single-token core pool), novel (1: test lookup on the 600 novel words), n_max (most options), spec (TinyBaseSpec overrides), rope_theta.
+multi-token train words instead of the single-token core pool), novel (1: test lookup on the 600 novel words), n_max (most options), spec (TinyBaseSpec overrides), rope_theta, syll (1 or 2: syllable pieces, below).
 The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
     A  {"lr":1e-3,"phases":[[600,{"copy":1}],[2400,{"copy":0.5,"lookup":0.5}]]}
     B  {"lr":1e-3,"phases":[[3000,{"copy":0.5,"lookup":0.5}]]}
@@ -39,6 +39,16 @@ The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
        later turns, so a sequence carries 4-8 supervised letters instead of one; 3,774 s on a shared core. Copy 0.55 /
        0.83 / 0.89 / 0.92 at 2,000-5,000; lookup on novel words at chance throughout (0.50/0.30/0.30/0.20 at 5,000,
        C-or-later 0.37): more answer letters per sequence did not make the lookup form)
+The runs of 2026-12-05, with "syll" (1: every word in syllable pieces, a made-up word written the same regular way
+whether seen or not, 'Ġjai dai' where the BPE wrote 'Ġj ai d ai'; 2: the same, but the instructions' own words stay
+whole, so a lookup item is 29 tokens as with the BPE instead of 44). "lookup" is by generation and was cut short
+(8 new tokens) in S and S2, whose answers need 11 with syllables: read "tf" (letter logits) for those two.
+    S  {"syll":1,"lr":1e-3,"untied":1,"pool":"train","novel":1,"every":500,"phases":[[5000,{"copy":0.5,"lookup":0.5}]]}
+       (M with syllables, 1,918 s on a shared core: copy 0.98 by 2,000; the lookup on novel words at chance (always
+       one letter) to 3,500, then tf 0.76/0.48/0.38/0.22 at 4,000, 0.86/0.54/0.36/0.14 at 4,500, 0.80/0.52/0.42/0.28 at
+       5,000, when the one-cycle schedule had run out: the first probe whose lookup on unseen multi-token words left
+       chance; M, the same run with the BPE, stayed at chance)
+    S2 S at lr 2e-3: one letter always, to the end (0.50/0.36/0.22/0.20 at 5,000)
 """
 import sys, json, time, numpy as np, torch
 from medvlm.synth.tasks import task_copy, task_lookup, task_stated, core_words, train_words, novel_words, mcq_turns
@@ -63,6 +73,12 @@ if 'rope_theta' in cfg:
     def tc(spec, tok):
         c = _tc(spec, tok); c.text_config.rope_parameters = {'rope_type': 'default', 'rope_theta': cfg['rope_theta']}; return c
     TB.tiny_config = tc
+if cfg.get('syll'):
+    # syllable pieces: a word splits into (consonants + vowels) pieces and a closing consonant run, so a made-up word
+    # is tokenised the same way whether it was seen in training or not ('Ġjai', 'dai')
+    import medvlm.model.tiny_base as TB
+    C, V = 'b-df-hj-np-tv-zB-DF-HJ-NP-TV-Z', 'aeiouAEIOU'
+    TB.PIECES = r"[A-Z]\.(?=\s|$)| (?=[A-Z]\.(?:\s|$))| ?[" + C + "]*[" + V + r"y]+| ?[" + C + r"]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+(?!\S)|\s+"
 POOLS = {'core': core_words()[:cfg.get('words', 240)], 'train': train_words()}
 POOLS['mixed'] = POOLS['core'] + POOLS['train']
 w = POOLS[cfg.get('pool', 'core')]
@@ -127,6 +143,14 @@ class Stream:
         names = list(mix); p = np.array(list(mix.values()), float); t = names[rng.choice(len(names), p=p / p.sum())]
         return ChatExample(None, TASK[t](rng, {}, words=pool_of(i // 32), n_max=cfg.get('n_max', 6), image_share=0.0, max_words=1)[1])
 s = Stream()
+if cfg.get('syll') == 2:
+    # hybrid: the instructions' own words stay whole pieces (sequences no longer than with the BPE); made-up words,
+    # and any other word, split into syllables
+    import re, medvlm.model.tiny_base as TB
+    made_up = set(core_words()) | set(train_words()) | set(novel_words())
+    whole = sorted({x for i in range(0, len(s), max(len(s)//3000, 1)) for t in s[i].turns for x in re.findall('[A-Za-z]+', t.value)} - made_up, key=lambda x: (-len(x), x))
+    TB.PIECES = TB.PIECES.replace(' ?[b-df', ' ?(?:' + '|'.join(whole) + ')(?![A-Za-z])| ?[b-df', 1)
+    print(len(whole), 'whole words:', whole[:12], flush=True)
 model, proc = build_tiny_base([t.value for i in range(0, len(s), max(len(s)//3000, 1)) for t in s[i].turns] + sorted({x for ph in phases if len(ph) > 2 for x in POOLS[ph[2]]} | set(w)), spec)
 rng = np.random.default_rng(99)
 copies = [task_copy(np.random.default_rng([9, i]), {}, words=w)[1] for i in range(64)]
@@ -146,18 +170,19 @@ def letter_acc(m):
         rows = [j for j, (k, _, _) in enumerate(looks) if k == n]
         pick = logits[rows][:, LETTER_IDS[:n]].argmax(1)
         res[n] = float(np.mean([letters_for(n)[int(p)] == looks[j][2] for p, j in zip(pick, rows)]))
+        res.setdefault('late', []).extend(letters_for(n)[int(p)] == looks[j][2] for p, j in zip(pick, rows) if looks[j][2] not in 'AB')
     return res
 class Probe(Callback):
     def after_step(self, m, step, h):
         if step % cfg.get('every', 500) == 0:
             out = generate_answers(m, proc, [None] * 64, [t[0].value for t in copies], max_new_tokens=16, batch_size=64)
             c = np.mean([o.strip() == t[1].value for o, t in zip(out, copies)])
-            out = generate_answers(m, proc, [None] * len(looks), [q for _, q, _ in looks], max_new_tokens=8, batch_size=100)
+            out = generate_answers(m, proc, [None] * len(looks), [q for _, q, _ in looks], max_new_tokens=16, batch_size=100)
             acc = {n: np.mean([parse_answer_letter(o, letters_for(n)) == a for o, (k, _, a) in zip(out, looks) if k == n]) for n in (2, 3, 4, 5)}
             tf = letter_acc(m)
             # the first-two-options shortcut scores 0 where the right letter is C or later: this share tells them apart
             late = [parse_answer_letter(o, letters_for(k)) == a for o, (k, _, a) in zip(out, looks) if a not in 'AB']
-            print(f"{name} step {step} copy {c:.2f} lookup " + '/'.join(f"{v:.2f}" for v in acc.values()) + ' tf ' + '/'.join(f"{v:.2f}" for v in tf.values()) + f" C-or-later {np.mean(late):.2f} (n={len(late)}) loss {h[-1]['loss'] if h else None} t {time.time()-T0:.0f}s", flush=True); m.train()
+            print(f"{name} step {step} copy {c:.2f} lookup " + '/'.join(f"{v:.2f}" for v in acc.values()) + ' tf ' + '/'.join(f"{tf[n]:.2f}" for n in (2, 3, 4, 5)) + f" tf-C-or-later {np.mean(tf['late']):.2f}" + f" C-or-later {np.mean(late):.2f} (n={len(late)}) loss {h[-1]['loss'] if h else None} t {time.time()-T0:.0f}s", flush=True); m.train()
 T0 = time.time()
 collator = ChatCollator(proc)
 train(model, s, collator, TrainConfig(epochs=1, batch_size=32, lr=lr, schedule=cfg.get('schedule', 'one-cycle'), warmup=cfg.get('warmup', 0.05), log_every=50, shuffle=False), callbacks=[Probe()], progress=False)
