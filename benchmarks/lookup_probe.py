@@ -148,15 +148,16 @@ class Stream:
         names = list(mix); p = np.array(list(mix.values()), float); t = names[rng.choice(len(names), p=p / p.sum())]
         return ChatExample(None, TASK[t](rng, {}, words=pool_of(i // 32), n_max=cfg.get('n_max', 6), image_share=0.0, max_words=1)[1])
 s = Stream()
+texts = [t.value for i in range(0, len(s), max(len(s)//3000, 1)) for t in s[i].turns]     # what the tokenizer learns from
 if cfg.get('syll') == 2:
     # hybrid: the instructions' own words stay whole pieces (sequences no longer than with the BPE); made-up words,
     # and any other word, split into syllables
     import re, medvlm.model.tiny_base as TB
     made_up = set(core_words()) | set(train_words()) | set(novel_words())
-    whole = sorted({x for i in range(0, len(s), max(len(s)//3000, 1)) for t in s[i].turns for x in re.findall('[A-Za-z]+', t.value)} - made_up, key=lambda x: (-len(x), x))
+    whole = sorted({x for text in texts for x in re.findall('[A-Za-z]+', text)} - made_up, key=lambda x: (-len(x), x))
     TB.PIECES = TB.PIECES.replace(' ?[b-df', ' ?(?:' + '|'.join(whole) + ')(?![A-Za-z])| ?[b-df', 1)
     print(len(whole), 'whole words:', whole[:12], flush=True)
-model, proc = build_tiny_base([t.value for i in range(0, len(s), max(len(s)//3000, 1)) for t in s[i].turns] + sorted({x for ph in phases if len(ph) > 2 for x in POOLS[ph[2]]} | set(w)), spec)
+model, proc = build_tiny_base(texts + sorted({x for ph in phases if len(ph) > 2 for x in POOLS[ph[2]]} | set(w)), spec)
 rng = np.random.default_rng(99)
 copies = [task_copy(np.random.default_rng([9, i]), {}, words=w)[1] for i in range(64)]
 looks = []
