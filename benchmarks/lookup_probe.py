@@ -8,7 +8,7 @@ tokenizer, collator and loop, batch 32, one thread. Every `every` steps it print
 
 Keys: phases [[steps, {task: share}], ...] (tasks: copy, copy_long, lookup, lookup_bal, lookup_var, lookup_phr,
 lookup_multi, forward, stated, lookup_bare with "bare":1), lr, every, untied, words (core-pool size), pool ("train": the 3,000
-multi-token train words instead of the single-token core pool), novel (1: test lookup on the 600 novel words), n_max (most options), spec (TinyBaseSpec overrides), rope_theta, syll (1 or 2: syllable pieces, below).
+multi-token train words instead of the single-token core pool), novel (1: test lookup on the 600 novel words), n_max (most options), spec (TinyBaseSpec overrides), rope_theta, syll (1 or 2: syllable pieces, below), seed (the stream's and the initial weights', default 0).
 The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
     A  {"lr":1e-3,"phases":[[600,{"copy":1}],[2400,{"copy":0.5,"lookup":0.5}]]}
     B  {"lr":1e-3,"phases":[[3000,{"copy":0.5,"lookup":0.5}]]}
@@ -144,7 +144,7 @@ def phase_of(step):
 class Stream:
     def __len__(self): return steps * 32
     def __getitem__(self, i):
-        rng = np.random.default_rng([0, i]); mix = phase_of(i // 32)
+        rng = np.random.default_rng([cfg.get("seed", 0), i]); mix = phase_of(i // 32)
         names = list(mix); p = np.array(list(mix.values()), float); t = names[rng.choice(len(names), p=p / p.sum())]
         return ChatExample(None, TASK[t](rng, {}, words=pool_of(i // 32), n_max=cfg.get('n_max', 6), image_share=0.0, max_words=1)[1])
 s = Stream()
@@ -157,7 +157,7 @@ if cfg.get('syll') == 2:
     whole = sorted({x for text in texts for x in re.findall('[A-Za-z]+', text)} - made_up, key=lambda x: (-len(x), x))
     TB.PIECES = TB.PIECES.replace(' ?[b-df', ' ?(?:' + '|'.join(whole) + ')(?![A-Za-z])| ?[b-df', 1)
     print(len(whole), 'whole words:', whole[:12], flush=True)
-model, proc = build_tiny_base(texts + sorted({x for ph in phases if len(ph) > 2 for x in POOLS[ph[2]]} | set(w)), spec)
+model, proc = build_tiny_base(texts + sorted({x for ph in phases if len(ph) > 2 for x in POOLS[ph[2]]} | set(w)), spec, seed=cfg.get("seed", 0))
 rng = np.random.default_rng(99)
 copies = [task_copy(np.random.default_rng([9, i]), {}, words=w)[1] for i in range(64)]
 looks = []
