@@ -54,6 +54,8 @@ whole, so a lookup item is 29 tokens as with the BPE instead of 44). "lookup" is
        chance to 4,000, then 0.70/0.42/0.26/0.20 at 5,000, 0.94/0.82/0.70/0.64 at 6,000, 0.94/0.92/0.88/0.76 at 7,000,
        0.96/0.94/0.94/0.82 at 9,000 and 0.94/0.90/0.92/0.82 at 10,000, right 0.84 of the time when the answer is C or
        later: the lookup formed, over words never seen in training — the tokenizer was the lever. One run, one seed)
+    SH10s1 SH10 with "seed":1 (2,549 s): chance to 2,000 and beyond; 0.96/0.84/0.82/0.54 at 9,000, 0.96/0.88/0.86/0.64 at
+       10,000, C-or-later 0.74: formed again with another seed, a little later and less complete
 """
 import sys, json, time, numpy as np, torch
 from medvlm.synth.tasks import task_copy, task_lookup, task_stated, core_words, train_words, novel_words, mcq_turns
