@@ -8,7 +8,8 @@ tokenizer, collator and loop, batch 32, one thread. Every `every` steps it print
 
 Keys: phases [[steps, {task: share}], ...] (tasks: copy, copy_long, lookup, lookup_bal, lookup_var, lookup_phr,
 lookup_multi, forward, stated, lookup_bare with "bare":1), lr, every, untied, words (core-pool size), pool ("train": the 3,000
-multi-token train words instead of the single-token core pool), novel (1: test lookup on the 600 novel words), n_max (most options), spec (TinyBaseSpec overrides), rope_theta, syll (1 or 2: syllable pieces, below), seed (the stream's and the initial weights', default 0).
+multi-token train words instead of the single-token core pool), novel (1: test lookup on the 600 novel words), n_max (most options), spec (TinyBaseSpec overrides), rope_theta, syll (1 or 2: syllable pieces, below), seed (the stream's and the initial weights', default 0), processor
+(a checkpoint folder whose tokenizer and processor the probe uses instead of training its own).
 The runs of 2026-12-04 (about 4-15 minutes each on a shared core):
     A  {"lr":1e-3,"phases":[[600,{"copy":1}],[2400,{"copy":0.5,"lookup":0.5}]]}
     B  {"lr":1e-3,"phases":[[3000,{"copy":0.5,"lookup":0.5}]]}
@@ -159,7 +160,15 @@ if cfg.get('syll') == 2:
     whole = sorted({x for text in texts for x in re.findall('[A-Za-z]+', text)} - made_up, key=lambda x: (-len(x), x))
     TB.PIECES = TB.PIECES.replace(' ?[b-df', ' ?(?:' + '|'.join(whole) + ')(?![A-Za-z])| ?[b-df', 1)
     print(len(whole), 'whole words:', whole[:12], flush=True)
-model, proc = build_tiny_base(texts + sorted({x for ph in phases if len(ph) > 2 for x in POOLS[ph[2]]} | set(w)), spec, seed=cfg.get("seed", 0))
+if cfg.get('processor'):
+    # the tokenizer (and processor) of another checkpoint, e.g. a base recipe's stage 1: does the probe form the lookup with it?
+    from transformers import AutoProcessor, LlavaForConditionalGeneration
+    from medvlm.model.tiny_base import tiny_config
+    proc = AutoProcessor.from_pretrained(cfg['processor'])
+    torch.manual_seed(cfg.get("seed", 0))
+    model = LlavaForConditionalGeneration(tiny_config(spec, proc.tokenizer))
+else:
+    model, proc = build_tiny_base(texts + sorted({x for ph in phases if len(ph) > 2 for x in POOLS[ph[2]]} | set(w)), spec, seed=cfg.get("seed", 0))
 rng = np.random.default_rng(99)
 copies = [task_copy(np.random.default_rng([9, i]), {}, words=w)[1] for i in range(64)]
 looks = []
