@@ -57,6 +57,13 @@ whole, so a lookup item is 29 tokens as with the BPE instead of 44). "lookup" is
        later: the lookup formed, over words never seen in training — the tokenizer was the lever. One run, one seed)
     SH10s1 SH10 with "seed":1 (2,549 s): chance to 2,000 and beyond; 0.96/0.84/0.82/0.54 at 9,000, 0.96/0.88/0.86/0.64 at
        10,000, C-or-later 0.74: formed again with another seed, a little later and less complete
+    SHT SH10 with the tokenizer of base recipe v7 (seed 0's stage 1: learnt on every task's text, 82 words whole), via
+       "processor" (3,180 s, cores shared): chance to 4,000; 0.58/0.46/0.26/0.20 at 5,000, 0.92/0.62/0.44/0.32 at 7,000,
+       0.94/0.80/0.62/0.50 at 10,000, C-or-later 0.31: a partial lookup beyond the first-two-options shortcut (that
+       scores 1.00/0.67/0.50/0.40, C-or-later 0), weaker than SH10's
+    SH10s2 SH10 with "seed":2 (cores shared): one letter always (A) at every probe to 8,000; 0.38/0.36/0.36/0.18 at
+       9,000 (C-or-later 0.49); stopped there: with the probes' own tokenizer the lookup had not formed on this seed
+       by 9,000, where SH10 and SH10s1 had it -- formation depends on the seed, not only on the tokenizer
 """
 import sys, json, time, numpy as np, torch
 from medvlm.synth.tasks import task_copy, task_lookup, task_stated, core_words, train_words, novel_words, mcq_turns
