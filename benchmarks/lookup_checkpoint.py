@@ -20,7 +20,8 @@ from medvlm.model.collate import generate_answers
 
 torch.set_num_threads(1)
 work = Path(sys.argv[1])
-found = [work/sys.argv[2]] if len(sys.argv) > 2 else sorted(work.glob('*/checkpoints/step-*'), key=lambda p: p.stat().st_mtime)[-1:]
+newest = sorted([*work.glob('checkpoints/step-*'), *work.glob('*/checkpoints/step-*')], key=lambda p: p.stat().st_mtime)  # one stage or several
+found = [work/sys.argv[2]] if len(sys.argv) > 2 else newest[-1:]
 if not found or not (found[0]/'state.pt').is_file(): sys.exit(f"{work}: no checkpoint (state.pt) found")
 model = LlavaForConditionalGeneration.from_pretrained(work/'stage1')
 processor = AutoProcessor.from_pretrained(work/'stage1')
