@@ -14,9 +14,9 @@ import numpy as np
 import torch
 from transformers import AutoProcessor, LlavaForConditionalGeneration
 
-from medvlm.synth.tasks import novel_words, mcq_turns
-from medvlm.data.benchmarks import letters_for, parse_answer_letter
+from medvlm.synth.tasks import novel_words
 from medvlm.model.collate import generate_answers
+from lookup_items import lookup_items, parsed_lookup
 
 torch.set_num_threads(1)
 work = Path(sys.argv[1])
@@ -28,13 +28,8 @@ processor = AutoProcessor.from_pretrained(work/'stage1')
 model.load_state_dict(torch.load(found[0]/'state.pt', weights_only=False)['trainable'], strict=False)
 model.eval()
 
-rng, words, items = np.random.default_rng(99), novel_words(), []
-for n in (2, 3, 4, 5):
-    for j in range(50):
-        options = [words[i] for i in rng.permutation(len(words))[:n]]
-        items.append((n, mcq_turns(f"Which option says {options[j % n]}?", options, j % n, False)[0].value, letters_for(n)[j % n]))
+items = lookup_items(novel_words())
 answers = generate_answers(model, processor, [None] * len(items), [q for _, q, _ in items], max_new_tokens=16, batch_size=100)
-right = [parse_answer_letter(a, letters_for(n)) == letter for a, (n, _, letter) in zip(answers, items)]
-by_count = '/'.join(f"{np.mean([r for r, (n, _, _) in zip(right, items) if n == k]):.2f}" for k in (2, 3, 4, 5))
-late = np.mean([r for r, (_, _, letter) in zip(right, items) if letter not in 'AB'])
-print(f"{found[0].relative_to(work)}: lookup over unseen words {by_count} (2/3/4/5 options), C-or-later {late:.2f}")
+by_count, late = parsed_lookup(answers, items)
+print(f"{found[0].relative_to(work)}: lookup over unseen words {'/'.join(f'{v:.2f}' for v in by_count.values())} "
+      f"(2/3/4/5 options), C-or-later {np.mean(late):.2f}")

@@ -68,10 +68,11 @@ whole, so a lookup item is 29 tokens as with the BPE instead of 44). "lookup" is
 import sys, json, time, numpy as np, torch
 from medvlm.synth.tasks import task_copy, task_lookup, task_stated, core_words, train_words, novel_words, mcq_turns
 from medvlm.core.records import Turn
-from medvlm.data.benchmarks import letters_for, parse_answer_letter
+from medvlm.data.benchmarks import letters_for
 from medvlm.model.tiny_base import TinyBaseSpec, build_tiny_base
 from medvlm.model.collate import ChatCollator, ChatExample, generate_answers
 from medvlm.model.train import TrainConfig, Callback, train
+from lookup_items import lookup_items, parsed_lookup
 torch.set_num_threads(1)
 cfg = json.loads(sys.argv[1])
 name, phases, lr, steps = cfg['name'], cfg['phases'], cfg['lr'], sum(p[0] for p in cfg['phases'])
@@ -176,13 +177,8 @@ if cfg.get('processor'):
     model = LlavaForConditionalGeneration(tiny_config(spec, proc.tokenizer))
 else:
     model, proc = build_tiny_base(texts + sorted({x for ph in phases if len(ph) > 2 for x in POOLS[ph[2]]} | set(w)), spec, seed=cfg.get("seed", 0))
-rng = np.random.default_rng(99)
 copies = [task_copy(np.random.default_rng([9, i]), {}, words=w)[1] for i in range(64)]
-looks = []
-for n in (2, 3, 4, 5):
-    for j in range(50):
-        opts = [test_words[i] for i in rng.permutation(len(test_words))[:n]]; at = j % n
-        looks.append((n, mcq_turns(f"Which option says {opts[at]}?", opts, at, False)[0].value, letters_for(n)[at]))
+looks = lookup_items(test_words)
 LETTER_IDS = [proc.tokenizer.convert_tokens_to_ids(f'{l}.') for l in 'ABCDEF']
 def letter_acc(m):
     texts = [proc.apply_chat_template([{'role': 'user', 'content': q}], tokenize=False, add_generation_prompt=True) + ('' if cfg.get('bare') else 'The correct answer is ') for _, q, _ in looks]
@@ -202,10 +198,8 @@ class Probe(Callback):
             out = generate_answers(m, proc, [None] * 64, [t[0].value for t in copies], max_new_tokens=16, batch_size=64)
             c = np.mean([o.strip() == t[1].value for o, t in zip(out, copies)])
             out = generate_answers(m, proc, [None] * len(looks), [q for _, q, _ in looks], max_new_tokens=16, batch_size=100)
-            acc = {n: np.mean([parse_answer_letter(o, letters_for(n)) == a for o, (k, _, a) in zip(out, looks) if k == n]) for n in (2, 3, 4, 5)}
+            acc, late = parsed_lookup(out, looks)
             tf = letter_acc(m)
-            # the first-two-options shortcut scores 0 where the right letter is C or later: this share tells them apart
-            late = [parse_answer_letter(o, letters_for(k)) == a for o, (k, _, a) in zip(out, looks) if a not in 'AB']
             print(f"{name} step {step} copy {c:.2f} lookup " + '/'.join(f"{v:.2f}" for v in acc.values()) + ' tf ' + '/'.join(f"{tf[n]:.2f}" for n in (2, 3, 4, 5)) + f" tf-C-or-later {np.mean(tf['late']):.2f}" + f" C-or-later {np.mean(late):.2f} (n={len(late)}) loss {h[-1]['loss'] if h else None} t {time.time()-T0:.0f}s", flush=True); m.train()
 T0 = time.time()
 collator = ChatCollator(proc)
