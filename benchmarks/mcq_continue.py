@@ -16,7 +16,7 @@ from medvlm.model.train import TrainConfig, train
 torch.set_num_threads(1)
 cfg = json.loads(sys.argv[1])
 model_dir, data = Path(cfg['model']), Path(cfg.get('data', 'data/synthetic/generic'))
-preset = dataclasses.replace(get_pretrain_preset('base'), steps=cfg['steps'], warm_text=0.0, mix=cfg['mix'], lr=cfg['lr'])
+preset = dataclasses.replace(get_pretrain_preset('base'), steps=cfg['steps'], warm_steps=0, mix=cfg['mix'], lr=cfg['lr'])
 model, processor = LlavaForConditionalGeneration.from_pretrained(model_dir), AutoProcessor.from_pretrained(model_dir)
 for p in model.model.vision_tower.parameters(): p.requires_grad_(False)
 images = ImageCache(data)

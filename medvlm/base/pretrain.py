@@ -4,7 +4,7 @@
 
 # %% ../../nbs/50_base/50_pretrain.ipynb #f0070665
 from __future__ import annotations
-import ast, hashlib, inspect, json, shutil, time
+import ast, hashlib, inspect, json, re, shutil, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 
@@ -14,15 +14,17 @@ from transformers import AutoProcessor, LlavaForConditionalGeneration
 
 from ..core.records import load_image, write_json_atomic, read_json, read_state
 from ..synth.generic import GENERIC_VALUES
-from ..synth.tasks import TASKS, core_words, train_words, skill_items, score_item
+from ..synth.tasks import TASKS, SkillItem, core_words, train_words, novel_words, world_words, word_pool, mcq_turns, skill_items, score_item
+from ..data.benchmarks import letters_for
 from ..model.tiny_base import TinyBaseSpec, build_tiny_base, save_base
 from ..model.collate import ChatCollator, ChatExample, generate_answers
-from ..model.train import TrainConfig, Callback, train
+from ..model.train import TrainConfig, Callback, train, latest_checkpoint
 from ..data.vqa_loaders import load_llava
 
 # %% auto #0
-__all__ = ['PRETRAIN_PRESETS', 'PretrainPreset', 'get_pretrain_preset', 'ImageCache', 'generic_split', 'scenes', 'SkillStream',
-           'tokenizer_texts', 'pretrain_vision', 'scene_labels', 'answer_items', 'skill_scores', 'SkillCurve',
+__all__ = ['PRETRAIN_PRESETS', 'STAGES', 'STAGE_KEYS', 'CHECK_WORDS_SEED', 'PretrainPreset', 'get_pretrain_preset', 'ImageCache',
+           'generic_split', 'scenes', 'SkillStream', 'tokenizer_texts', 'instruction_words', 'pretrain_vision',
+           'scene_labels', 'answer_items', 'skill_scores', 'SkillCurve', 'check_words', 'lookup_checks', 'LookupGate',
            'recipe_modules', 'code_digest', 'recipe_hash', 'data_fingerprint', 'check_work', 'pretrain']
 
 # %% ../../nbs/50_base/50_pretrain.ipynb #d7429fb6
@@ -30,12 +32,20 @@ __all__ = ['PRETRAIN_PRESETS', 'PretrainPreset', 'get_pretrain_preset', 'ImageCa
 class PretrainPreset:
     "How the tiny base is pretrained: one place for the whole recipe."
     name: str
-    steps: int                          # optimiser steps of stages 2 + 3
+    steps: int                          # optimiser steps of stage 3 (every task)
+    warm_steps: int = 0                 # optimiser steps of stage 2 (the text-only warm-up), a schedule of its own
+    hold_steps: int = 0                 # most steps of the hold: the warm-up's text at `hold_lr` until the lookup has formed
+    hold_lr: float = 3e-4
+    hold_until: float = 0.9             # lookup accuracy over the check words that ends the hold
+    hold_every: int = 500               # steps between the hold's checks
+    hold_items: int = 50                # check items per option count (2-5)
     batch_size: int = 32
-    lr: float = 3e-3                    # peak of the one-cycle schedule
-    warmup: float = 0.05                # share of steps warming the learning rate up
-    warm_text: float = 0.4              # share of steps of the text-only warm-up (stage 2)
-    ramp: float = 0.3                   # share of steps over which the option count grows from 2 to 6
+    lr: float = 3e-3                    # peak of the warm-up's one-cycle schedule (and stage 3's unless `full_lr`)
+    full_lr: float|None = None          # peak of stage 3's one-cycle schedule (None: `lr`)
+    warmup: float = 0.05                # share of a stage's steps warming the learning rate up
+    ramp: float = 0.3                   # share of a stage's steps over which the option count grows from 2 to 6
+    warm_pool: str = 'core'             # the warm-up's made-up words: 'core' (one token each) or 'train' (3,000, several)
+    syllables: bool = False             # made-up words in syllable pieces, the instructions' words whole (30_tiny_base)
     warm_mix: dict = field(default_factory=lambda: {'copy': 0.3, 'lookup': 0.5, 'stated': 0.2})
     mix: dict = field(default_factory=lambda: {'describe': 0.2, 'mcq': 0.28, 'yesno': 0.12, 'open': 0.1,
                                                'lookup': 0.15, 'stated': 0.1, 'copy': 0.05})
@@ -47,11 +57,12 @@ class PretrainPreset:
     curve_items: int = 64               # held-out items per skill at each measurement
 
 PRETRAIN_PRESETS = {
-    'test': PretrainPreset('test', steps=12, batch_size=8, spec={'text_layers': 2, 'vision_layers': 1},
+    'test': PretrainPreset('test', steps=6, warm_steps=6, hold_steps=4, hold_every=2, hold_items=2, batch_size=8, spec={'text_layers': 2, 'vision_layers': 1},
                            vision_epochs=1, checkpoint_every=4, curve_every=6, curve_items=4),
-    'small': PretrainPreset('small', steps=1200, spec={'vocab_size': 1536}, curve_every=200),
-    'base': PretrainPreset('base', steps=12000, lr=1e-3, ramp=0.0, warm_mix={'copy': 0.5, 'lookup': 0.5},
-                           spec={'vocab_size': 1536, 'tie_embeddings': False}, curve_every=1000),
+    'small': PretrainPreset('small', steps=720, warm_steps=480, spec={'vocab_size': 1536}, curve_every=200),
+    'base': PretrainPreset('base', steps=5000, warm_steps=10000, hold_steps=4000, lr=1e-3, full_lr=5e-4, ramp=0.0, warm_mix={'copy': 0.5, 'lookup': 0.5},
+                           warm_pool='train', syllables=True, spec={'vocab_size': 1536, 'tie_embeddings': False},
+                           curve_every=1000),
 }
 
 def get_pretrain_preset(name:str) -> PretrainPreset:
@@ -78,33 +89,44 @@ def _draw(rng, mix:dict) -> str:
     names, shares = list(mix), np.array(list(mix.values()), dtype=float)
     return names[rng.choice(len(names), p=shares / shares.sum())]
 
+STAGES = ('warm', 'hold', 'full')      # stage 2, the text-only warm-up, held until the lookup forms; stage 3, every task
+STAGE_KEYS = {'warm': 0, 'full': 1, 'hold': 2}   # each stage's draws; the hold came last (v8), so the others draw as before
+
 class SkillStream:
-    "The training examples of `preset`, example `i` drawn from `(seed, i)`: a curriculum read in order."
-    def __init__(self, scene_list:list, images:ImageCache, preset:PretrainPreset, seed:int=0):
-        self.scenes, self.images, self.preset, self.seed = scene_list, images, preset, seed
-        self.core, self.words = core_words(), train_words()
+    "The training examples of one stage of `preset`, example `i` drawn from `(seed, stage, i)`: a curriculum read in order."
+    def __init__(self, scene_list:list, images:ImageCache, preset:PretrainPreset, seed:int=0, stage:str='full'):
+        if stage not in STAGES: raise ValueError(f"unknown stage {stage!r}; known: {', '.join(STAGES)}")
+        self.scenes, self.images, self.preset, self.seed, self.stage = scene_list, images, preset, seed, stage
+        self.warm = stage != 'full'             # the warm-up and its hold: text only
+        self.mix = preset.warm_mix if self.warm else preset.mix
+        self.words = core_words() if self.warm and preset.warm_pool == 'core' else train_words()
         self.keys = [k for k in GENERIC_VALUES if k not in preset.describe_only]
-        self.count = preset.steps * preset.batch_size
+        self.count = {'warm': preset.warm_steps, 'hold': preset.hold_steps, 'full': preset.steps}[stage] * preset.batch_size
 
     def __len__(self) -> int: return self.count
 
     def options_cap(self, progress:float) -> int:
-        "Most options an example may have at `progress` (0–1) through the stream: 2, growing to 6."
+        "Most options an example may have at `progress` (0–1) through the stage: 2, growing to 6."
         return 2 + int(round(4 * min(1.0, progress / self.preset.ramp))) if self.preset.ramp else 6
 
     def __getitem__(self, i:int) -> ChatExample:
-        rng, progress = np.random.default_rng([self.seed, i]), i / self.count
-        warm = progress < self.preset.warm_text
-        task = _draw(rng, self.preset.warm_mix if warm else self.preset.mix)
+        rng = np.random.default_rng([self.seed, STAGE_KEYS[self.stage], i])
+        task = _draw(rng, self.mix)
         image, attributes = self.scenes[rng.integers(len(self.scenes))]
-        uses_image, turns = TASKS[task](rng, attributes, keys=self.keys, words=self.core if warm else self.words, n_max=self.options_cap(progress),
-                                        image_share=0.0 if warm else 0.5, max_words=1 if warm else 3)
+        uses_image, turns = TASKS[task](rng, attributes, keys=self.keys, words=self.words, n_max=self.options_cap(i / self.count),
+                                        image_share=0.0 if self.warm else 0.5, max_words=1 if self.warm else 3)
         return ChatExample(self.images(image) if uses_image else None, turns)
 
-def tokenizer_texts(stream:SkillStream, count:int=20000) -> list:
-    "What the tokenizer learns its merges from: `count` examples spread over the stream, and the word pools."
-    step = max(len(stream) // count, 1)
-    return [t.value for i in range(0, len(stream), step) for t in stream[i].turns] + stream.core + stream.words
+def tokenizer_texts(streams:list, count:int=20000) -> list:
+    "What the tokenizer learns its merges from: `count` examples spread over the stages' streams, and the word pools."
+    total = sum(len(s) for s in streams)
+    texts = [t.value for s in streams if len(s) for i in range(0, len(s), max(total // count, 1)) for t in s[i].turns]
+    return texts + core_words() + train_words()
+
+def instruction_words(texts:list) -> list:
+    "The words of `texts` that are not made-up option words: the instructions' and the world's own (kept whole pieces)."
+    made_up = set(core_words()) | set(train_words()) | set(novel_words())
+    return sorted({w for text in texts for w in re.findall('[A-Za-z]+', text)} - made_up)
 
 # %% ../../nbs/50_base/50_pretrain.ipynb #1cec8806
 def pretrain_vision(tower, image_processor, images:list, labels:dict, epochs:int=6, lr:float=2e-3,
@@ -162,16 +184,51 @@ def skill_scores(items:list, answers:list) -> dict:
 
 class SkillCurve(Callback):
     "Held-out skill scores every `every` steps, kept with the checkpoints."
-    def __init__(self, every:int, items:list, processor, images:ImageCache):
+    def __init__(self, every:int, items:list, processor, images:ImageCache, offset:int=0):
         self.every, self.items, self.processor, self.images, self.points = every, items, processor, images, []
+        self.offset = offset              # steps of the stages before this one
     def after_step(self, model, step:int, history:list):
         if not self.every or step % self.every: return
         started = time.perf_counter()
         scores = skill_scores(self.items, answer_items(model, self.processor, self.items, self.images))
         model.train()
-        self.points.append({'step': step, **scores, 'seconds': round(time.perf_counter() - started, 1)})
+        self.points.append({'step': self.offset + step, **scores, 'seconds': round(time.perf_counter() - started, 1)})
     def state_dict(self) -> dict: return {'points': self.points}
     def load_state_dict(self, state:dict): self.points = state['points']
+
+# %% ../../nbs/50_base/50_pretrain.ipynb #3e20caa0
+CHECK_WORDS_SEED = 4004
+
+def check_words(n:int=600) -> list:
+    "Made-up words of no other pool: what the hold checks the lookup on, apart from the training words and the sanity's."
+    return word_pool(CHECK_WORDS_SEED, n, world_words() | set(core_words()) | set(train_words()) | set(novel_words()))
+
+def lookup_checks(words:list, per_count:int=50, seed:int=0) -> list:
+    "Text-only lookup `SkillItem`s over `words`: `per_count` for each option count 2-5, the right letter at each position in turn."
+    rng, items = np.random.default_rng(seed), []
+    for n in (2, 3, 4, 5):
+        for j in range(per_count):
+            options = [words[i] for i in rng.permutation(len(words))[:n]]
+            question = mcq_turns(f"Which option says {options[j % n]}?", options, j % n, False)[0].value
+            items.append(SkillItem('lookup_check', None, question, letters_for(n)[j % n], n, 1 / n))
+    return items
+
+class LookupGate(Callback):
+    "Every `every` steps, the lookup accuracy on `items`; sets `stop` once it reaches `until`. Kept with the checkpoints."
+    def __init__(self, every:int, until:float, items:list, processor):
+        self.every, self.until, self.items, self.processor = every, until, items, processor
+        self.points, self.stop, self.offset = [], False, 0
+    def after_step(self, model, step:int, history:list):
+        if not self.every or step % self.every: return
+        answers = generate_answers(model, self.processor, [None] * len(self.items), [i.question for i in self.items],
+                                   max_new_tokens=16, batch_size=100)
+        model.train()
+        right = [score_item(item, answer)[0] for item, answer in zip(self.items, answers)]
+        by_count = {n: round(float(np.mean([r for r, i in zip(right, self.items) if i.options == n])), 4) for n in (2, 3, 4, 5)}
+        self.points.append({'step': self.offset + step, 'lookup': round(float(np.mean(right)), 4), 'by_options': by_count})
+        self.stop = float(np.mean(right)) >= self.until
+    def state_dict(self) -> dict: return {'points': self.points, 'stop': self.stop}
+    def load_state_dict(self, state:dict): self.points, self.stop = state['points'], state['stop']
 
 # %% ../../nbs/50_base/50_pretrain.ipynb #bd11aca4
 def recipe_modules() -> list:
@@ -206,11 +263,13 @@ def data_fingerprint(root:Path) -> str:
     return digest.hexdigest()[:16]
 
 # %% ../../nbs/50_base/50_pretrain.ipynb #18294601
-def _stage1(work:Path, stream:SkillStream, preset:PretrainPreset, seed:int) -> tuple:
+def _stage1(work:Path, streams:list, preset:PretrainPreset, seed:int) -> tuple:
     "The model after the vision stage (built and saved once under `work/stage1`), and the stage's accuracy."
-    folder = work/'stage1'
+    folder, stream = work/'stage1', streams[-1]
     if not (folder/'vision.json').is_file():
-        model, processor = build_tiny_base(tokenizer_texts(stream), TinyBaseSpec(**preset.spec), seed=seed)
+        texts = tokenizer_texts([s for s in streams if s.stage != 'hold'])   # the hold's length is a cap, not its share
+        model, processor = build_tiny_base(texts, TinyBaseSpec(**preset.spec), seed=seed,
+                                           whole_words=instruction_words(texts) if preset.syllables else None)
         vision = pretrain_vision(model.model.vision_tower, processor.image_processor, [stream.images(p) for p, _ in stream.scenes],
                                  scene_labels(stream.scenes), epochs=preset.vision_epochs, seed=seed)
         save_base(model, processor, folder)
@@ -244,22 +303,35 @@ def pretrain(out:Path|str, data_root:Path|str, preset:str='test', seed:int=0, fo
     work.mkdir(parents=True, exist_ok=True)
     write_json_atomic(work/'wanted.json', wanted)
     images = ImageCache(data_root)
-    stream = SkillStream(scenes(data_root, 'train'), images, chosen, seed)
+    streams = [SkillStream(scenes(data_root, 'train'), images, chosen, seed, stage) for stage in STAGES]
     started = time.perf_counter()
-    model, processor, vision = _stage1(work, stream, chosen, seed)
+    model, processor, vision = _stage1(work, streams, chosen, seed)
     vision_seconds = time.perf_counter() - started
     held_out = [item for items in skill_items(scenes(data_root, 'val'), chosen.describe_only, chosen.curve_items, seed).values()
                 for item in items]
     curve = SkillCurve(chosen.curve_every, held_out, processor, images)
-    config = TrainConfig(epochs=1, batch_size=chosen.batch_size, lr=chosen.lr, schedule='one-cycle', warmup=chosen.warmup,
-                         seed=seed, log_every=max(chosen.steps // 100, 1), checkpoint_every=chosen.checkpoint_every, shuffle=False)
-    history = train(model, stream, ChatCollator(processor), config, out=work, callbacks=[curve, *callbacks], progress=progress)
-    train_seconds = history[-1]['seconds']
+    gate = LookupGate(chosen.hold_every, chosen.hold_until, lookup_checks(check_words(), chosen.hold_items), processor)
+    history, seconds, done = [], {}, {}
+    for stream in streams:
+        if not len(stream): continue
+        hold, steps = stream.stage == 'hold', len(stream) // chosen.batch_size
+        lr = {'hold': chosen.hold_lr, 'full': chosen.full_lr or chosen.lr}.get(stream.stage, chosen.lr)
+        config = TrainConfig(epochs=1, batch_size=chosen.batch_size, lr=lr,
+                             schedule='constant' if hold else 'one-cycle', warmup=chosen.warmup, seed=seed,
+                             log_every=max(steps // 100, 1), checkpoint_every=chosen.checkpoint_every, shuffle=False)
+        curve.offset = gate.offset = sum(done.values())                   # one step count across the stages
+        got = train(model, stream, ChatCollator(processor), config, out=work/stream.stage, progress=progress,
+                    callbacks=[curve, *([gate] if hold else []), *callbacks],
+                    moments_from=latest_checkpoint(work/'warm') if hold else None)     # the hold goes on from the warm-up's moments
+        history += [{**h, 'step': h['step'] + curve.offset, 'stage': stream.stage} for h in got]
+        seconds[stream.stage], done[stream.stage] = got[-1]['seconds'], got[-1]['step']
+    train_seconds = sum(seconds.values())
     out.mkdir(parents=True, exist_ok=True)
     save_base(model, processor, out)
     result = {**wanted, 'vision': vision, 'curve': curve.points, 'history': history,
               'vision_seconds': round(vision_seconds, 1), 'train_seconds': round(train_seconds, 1),
-              'samples_per_second': round(chosen.steps * chosen.batch_size / train_seconds, 1),
+              'stage_seconds': {k: round(v, 1) for k, v in seconds.items()}, 'stage_steps': done, 'hold_checks': gate.points,
+              'samples_per_second': round(sum(done.values()) * chosen.batch_size / train_seconds, 1),
               'parameters': sum(p.numel() for p in model.parameters())}
     write_json_atomic(report, result)
     shutil.rmtree(work)

@@ -22,7 +22,7 @@ from ..data.datasets import test_questions, load_options
 # %% auto #0
 __all__ = ['TARGETS', 'SHIPPED_BASE', 'SANITY_ITEMS', 'share_interval', 'mean_interval', 'letter_references', 'skill_row',
            'position_row', 'medical_rows', 'sanity_items', 'sanity_report', 'report_figures', 'compare_reports',
-           'missed_targets', 'verdict', 'sanity_table', 'model_card', 'ship_base', 'shipped_summary']
+           'missed_targets', 'verdict', 'sanity_table', 'trained_steps', 'model_card', 'ship_base', 'shipped_summary']
 
 # %% ../../nbs/50_base/51_sanity.ipynb #cebb900d
 def share_interval(hits:int, n:int) -> list:
@@ -158,6 +158,31 @@ def sanity_table(report:dict) -> str:
                      f"{r['ci'][0]:.3f}–{r['ci'][1]:.3f} | {_fmt(r['chance'])} | {_fmt(r['always_a'])} | – | – |")
     return '\n'.join(lines)
 
+def _ramp_text(preset:dict) -> str:
+    return f", the option count growing from 2 to 6 over the first {preset['ramp']:.0%} of each" if preset['ramp'] else ', 2 to 6 options throughout'
+
+def trained_steps(pretrained:dict) -> dict:
+    "{stage: optimiser steps run}: as recorded, or as the preset asked (a recipe without a hold)."
+    preset = pretrained['preset']
+    return pretrained.get('stage_steps') or {'warm': preset.get('warm_steps', 0), 'full': preset['steps']}
+
+def _stages_text(pretrained:dict) -> str:
+    preset, steps = pretrained['preset'], trained_steps(pretrained)
+    warm = (f"{steps.get('warm', 0):,} steps of a text-only warm-up ({', '.join(preset['warm_mix'])} over made-up words; one-cycle "
+            f"learning rate, peak {preset['lr']})")
+    hold, checks = '', pretrained.get('hold_checks') or [{'lookup': 0.0}]
+    if steps.get('hold'):
+        reached, until = checks[-1]['lookup'], preset['hold_until']
+        hold = (f", held at learning rate {preset['hold_lr']} for {steps['hold']:,} more steps until the lookup over check words "
+                f"(made-up words neither trained on nor tested) reached {reached:.2f}" +
+                (f" (≥ {until})" if reached >= until else f", short of {until}: the cap of {preset['hold_steps']:,} steps ended it"))
+    return f"{warm}{hold}, and {steps['full']:,} steps of every task (one-cycle, peak {preset.get('full_lr') or preset['lr']})"
+
+def _pieces_text(preset:dict) -> str:
+    if not preset['syllables']: return 'Its tokenizer splits words as GPT-2 does.'
+    return ("Its tokenizer keeps the instructions' own words whole and writes every other word in syllables, so a made-up "
+            "word reads the same regular way whether it was seen in training or not.")
+
 def model_card(pretrained:dict, report:dict) -> str:
     "The README of a shipped tiny base."
     preset = pretrained['preset']
@@ -183,10 +208,8 @@ processor = AutoProcessor.from_pretrained('models/tiny-base')
 
 ## How it was trained
 `medvlm pretrain --preset {preset['name']}` (nbs/50_base/50_pretrain.ipynb): a vision stage ({preset['vision_epochs']} epochs of
-per-attribute classification, {pretrained['vision_seconds']:.0f} s), then {preset['steps']:,} steps of batch {preset['batch_size']}
-(one-cycle learning rate, peak {preset['lr']}): the first {preset['warm_text']:.0%} text-only (copy, option lookup and
-stated-answer tasks over made-up words), then every task, with the option count growing from 2 to 6 over the first
-{preset['ramp']:.0%}. The attribute(s) {', '.join(preset['describe_only'])} appear only in descriptions. Training took
+per-attribute classification, {pretrained['vision_seconds']:.0f} s), then {_stages_text(pretrained)}, batch {preset['batch_size']}{_ramp_text(preset)}.
+{_pieces_text(preset)} The attribute(s) {', '.join(preset['describe_only'])} appear only in descriptions. Training took
 {pretrained['train_seconds'] / 60:.1f} minutes ({pretrained['samples_per_second']} samples/s) on the machine that made it.
 Recipe hash `{pretrained['recipe']}`, generic-world fingerprint `{pretrained['data']}`, seed {pretrained['seed']}.
 
@@ -223,7 +246,7 @@ def shipped_summary(folder:Path|str=SHIPPED_BASE) -> str:
     folder = Path(folder)
     pretrained, report = read_json(folder/'pretrain.json'), read_json(folder/'sanity.json')
     preset = pretrained['preset']
-    made = (f"{pretrained['parameters']:,} parameters; `{preset['name']}` preset, {preset['steps']:,} steps of batch "
+    made = (f"{pretrained['parameters']:,} parameters; `{preset['name']}` preset, {sum(trained_steps(pretrained).values()):,} steps of batch "
             f"{preset['batch_size']} in {(pretrained['vision_seconds'] + pretrained['train_seconds']) / 60:.0f} min "
             f"({pretrained['samples_per_second']} samples/s); recipe `{pretrained['recipe']}`.")
     return f"{sanity_table(report)}\n\n{verdict(report)} {made}\n"

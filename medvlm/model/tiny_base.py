@@ -4,6 +4,7 @@
 
 # %% ../../nbs/30_model/30_tiny_base.ipynb #c87fe6c1
 from __future__ import annotations
+import re
 from dataclasses import dataclass, asdict
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from transformers import (CLIPImageProcessor, CLIPVisionConfig, LlamaConfig, Lla
 from ..core.records import IMAGE_TOKEN
 
 # %% auto #0
-__all__ = ['SPECIAL_TOKENS', 'PIECES', 'CHAT_TEMPLATE', 'train_tokenizer', 'TinyBaseSpec', 'tiny_config', 'tiny_processor',
-           'build_tiny_base', 'save_base']
+__all__ = ['SPECIAL_TOKENS', 'PIECES', 'SYLLABLE', 'CHAT_TEMPLATE', 'piece_pattern', 'train_tokenizer', 'TinyBaseSpec',
+           'tiny_config', 'tiny_processor', 'build_tiny_base', 'save_base']
 
 # %% ../../nbs/30_model/30_tiny_base.ipynb #04ea9edb
 SPECIAL_TOKENS = ['<pad>', '<s>', '<unk>', '<|user|>', '<|assistant|>', '<|end|>', IMAGE_TOKEN]
@@ -24,11 +25,21 @@ SPECIAL_TOKENS = ['<pad>', '<s>', '<unk>', '<|user|>', '<|assistant|>', '<|end|>
 # an option marker "A." first (the space before it alone), then words, numbers, punctuation and spaces as GPT-2 splits them
 PIECES = r"[A-Z]\.(?=\s|$)| (?=[A-Z]\.(?:\s|$))| ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+(?!\S)|\s+"
 
-def train_tokenizer(texts, vocab_size:int=512) -> PreTrainedTokenizerFast:
-    "A byte-level BPE tokenizer trained on `texts`, wrapped for transformers."
+# a syllable: consonants and the vowels after them, or a closing run of consonants
+SYLLABLE = r" ?[b-df-hj-np-tv-zB-DF-HJ-NP-TV-Z]*[aeiouyAEIOU]+| ?[b-df-hj-np-tv-zB-DF-HJ-NP-TV-Z]+"
+
+def piece_pattern(whole_words=None) -> str:
+    "`PIECES`; given `whole_words`, those words stay whole pieces and every other word is cut into syllables."
+    if whole_words is None: return PIECES
+    words = sorted(set(whole_words), key=lambda w: (-len(w), w))        # longest first: 'answer' before 'an'
+    whole = r" ?(?:" + '|'.join(map(re.escape, words)) + r")(?![A-Za-z])|" if words else ''
+    return PIECES.replace(r" ?[A-Za-z]+", whole + SYLLABLE, 1)
+
+def train_tokenizer(texts, vocab_size:int=512, whole_words=None) -> PreTrainedTokenizerFast:
+    "A byte-level BPE tokenizer trained on `texts` (pieces: `piece_pattern(whole_words)`), wrapped for transformers."
     bpe = Tokenizer(models.BPE(unk_token='<unk>'))
     bpe.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(PIECES), behavior='isolated'),
+        pre_tokenizers.Split(Regex(piece_pattern(whole_words)), behavior='isolated'),
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
     bpe.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=2, special_tokens=SPECIAL_TOKENS,
@@ -90,10 +101,10 @@ def tiny_processor(spec:TinyBaseSpec, tokenizer:PreTrainedTokenizerFast) -> Llav
                           vision_feature_select_strategy='full', num_additional_image_tokens=1,
                           chat_template=CHAT_TEMPLATE)
 
-def build_tiny_base(texts, spec:TinyBaseSpec|None=None, seed:int=0) -> tuple:
-    "An untrained tiny base (model, processor) with a tokenizer trained on `texts`."
+def build_tiny_base(texts, spec:TinyBaseSpec|None=None, seed:int=0, whole_words=None) -> tuple:
+    "An untrained tiny base (model, processor) with a tokenizer trained on `texts` (`whole_words`: see `piece_pattern`)."
     spec = spec or TinyBaseSpec()
-    tokenizer = train_tokenizer(texts, spec.vocab_size)
+    tokenizer = train_tokenizer(texts, spec.vocab_size, whole_words)
     torch.manual_seed(seed)
     model = LlavaForConditionalGeneration(tiny_config(spec, tokenizer))
     model.generation_config.pad_token_id = tokenizer.pad_token_id

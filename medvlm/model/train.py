@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['TrainConfig', 'epoch_batches', 'trainable_state', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint',
-           'Callback', 'make_scheduler', 'to_device', 'train']
+           'Callback', 'make_scheduler', 'load_moments', 'to_device', 'train']
 
 # %% ../../nbs/30_model/33_train.ipynb #9a8229d7
 @dataclass
@@ -83,6 +83,7 @@ class Callback:
     def after_step(self, model, step:int, history:list): pass
     def state_dict(self) -> dict: return {}
     def load_state_dict(self, state:dict): pass
+    stop: bool = False                # set True to end the run after this step
 
 # %% ../../nbs/30_model/33_train.ipynb #07a1f567
 def make_scheduler(optimizer, config:TrainConfig, total_steps:int):
@@ -92,6 +93,12 @@ def make_scheduler(optimizer, config:TrainConfig, total_steps:int):
     if config.schedule == 'constant': return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
     raise ValueError(f"unknown schedule {config.schedule!r}; known: constant, one-cycle")
 
+def load_moments(checkpoint:Path|str, optimizer) -> None:
+    "Start `optimizer` from the moments a `checkpoint` holds, keeping its own learning rate and settings."
+    own = optimizer.state_dict()
+    own['state'] = torch.load(Path(checkpoint)/'state.pt', map_location='cpu', weights_only=True)['optimizer']['state']
+    optimizer.load_state_dict(own)
+
 def to_device(batch:dict, device, dtype) -> dict:
     "Move a batch to `device`; floating-point images to the model's dtype."
     moved = {k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()}
@@ -99,8 +106,9 @@ def to_device(batch:dict, device, dtype) -> dict:
     return moved
 
 def train(model, examples, collate, config:TrainConfig, out:Path|str|None=None, transform=None,
-          callbacks:list=(), accelerator:Accelerator|None=None, progress:bool=True) -> list:
-    "Train the trainable parameters of `model` on `examples`; returns the history (one dict per logged step)."
+          callbacks:list=(), accelerator:Accelerator|None=None, progress:bool=True, moments_from:Path|str|None=None) -> list:
+    """Train the trainable parameters of `model` on `examples`; returns the history (one dict per logged step).
+    `moments_from`: a checkpoint whose optimiser moments a fresh run starts from (a stage that continues another)."""
     accelerator = accelerator or Accelerator(cpu=not torch.cuda.is_available())
     rank, world = accelerator.process_index, accelerator.num_processes
     params = [p for p in model.parameters() if p.requires_grad]
@@ -114,6 +122,7 @@ def train(model, examples, collate, config:TrainConfig, out:Path|str|None=None, 
     state = {'step': 0, 'micro': 0, 'history': [], 'seconds': 0.0}
     if out is not None and (found := latest_checkpoint(out)) is not None:
         state = load_checkpoint(found, model, optimizer, scheduler, callbacks)
+    elif moments_from is not None: load_moments(moments_from, optimizer)
     model = accelerator.prepare(model)
     dtype = next(p.dtype for p in model.parameters() if p.is_floating_point())
     model.train()
@@ -121,7 +130,7 @@ def train(model, examples, collate, config:TrainConfig, out:Path|str|None=None, 
     started, window = time.perf_counter() - state['seconds'], []
     epoch_of = lambda micro: micro // per_epoch
     batches = None
-    while state['micro'] < total_micro:
+    while state['micro'] < total_micro and not any(getattr(c, 'stop', False) for c in callbacks):
         micro = state['micro']
         if batches is None or micro % per_epoch == 0:
             batches = epoch_batches(len(examples), config.batch_size, config.seed, epoch_of(micro), rank, world, config.shuffle)
@@ -143,12 +152,14 @@ def train(model, examples, collate, config:TrainConfig, out:Path|str|None=None, 
         optimizer.step(); scheduler.step(); optimizer.zero_grad(set_to_none=True)
         state['step'] += 1; bar.update(1)
         state['seconds'] = time.perf_counter() - started
-        if state['step'] % config.log_every == 0 or state['micro'] == total_micro:
+        def log():
             state['history'].append({'step': state['step'], 'epoch': round(state['micro'] / per_epoch, 4),
                                      'loss': round(float(np.mean(window)), 6), 'lr': scheduler.get_last_lr()[0],
                                      'seconds': round(state['seconds'], 2)})
-            bar.set_postfix(loss=f"{np.mean(window):.4f}"); window = []
+            bar.set_postfix(loss=f"{np.mean(window):.4f}"); window.clear()
+        if state['step'] % config.log_every == 0 or state['micro'] == total_micro: log()
         for callback in callbacks: callback.after_step(accelerator.unwrap_model(model), state['step'], state['history'])
+        if window and any(getattr(c, 'stop', False) for c in callbacks): log()     # a stopped run's last step is logged too
         if out is not None and config.checkpoint_every and state['step'] % config.checkpoint_every == 0:
             accelerator.wait_for_everyone()
             if accelerator.is_main_process:
