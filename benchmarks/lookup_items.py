@@ -2,7 +2,7 @@
 (its own runs) and `lookup_checkpoint.py` (a pretraining checkpoint), so both measure the same thing."""
 import numpy as np
 
-from medvlm.synth.tasks import mcq_turns
+from medvlm.base.pretrain import lookup_checks
 from medvlm.data.benchmarks import letters_for, parse_answer_letter
 
 OPTION_COUNTS = (2, 3, 4, 5)
@@ -10,13 +10,8 @@ OPTION_COUNTS = (2, 3, 4, 5)
 
 def lookup_items(words:list, per_count:int=50, seed:int=99) -> list:
     """[(option count, question, right letter)]: `per_count` text-only items per option count, the options one word of
-    `words` each, the right letter in turn at each position."""
-    rng, items = np.random.default_rng(seed), []
-    for n in OPTION_COUNTS:
-        for j in range(per_count):
-            options = [words[i] for i in rng.permutation(len(words))[:n]]
-            items.append((n, mcq_turns(f"Which option says {options[j % n]}?", options, j % n, False)[0].value, letters_for(n)[j % n]))
-    return items
+    `words` each, the right letter in turn at each position (the pretraining hold's `lookup_checks`, as tuples)."""
+    return [(item.options, item.question, item.answer) for item in lookup_checks(words, per_count, seed)]
 
 
 def parsed_lookup(answers:list, items:list) -> tuple:
