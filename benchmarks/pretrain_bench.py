@@ -70,10 +70,12 @@ def interleaved(sides:dict, model, repeats:int) -> dict:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument('--steps', type=int, default=40)
+    parser.add_argument('--steps', type=int, default=40, help='batches timed per loop (at least 40: fewer leave the recipe\'s '
+                        'one-cycle warm-up, 5 %% of the steps, a step or less, and at 20 torch\'s OneCycleLR divides by zero)')
     parser.add_argument('--repeats', type=int, default=2)
     parser.add_argument('--data', type=Path, default=Path('data/synthetic/generic'))
     args = parser.parse_args()
+    if args.steps < 40: parser.error(f'--steps {args.steps}: use at least 40 (a one-cycle warm-up of two steps or more)')
     world = args.data
     if not (world/'train.json').is_file():
         world = write_generic(Path(tempfile.mkdtemp())/'generic', 0, SynthPreset('bench', 0, 0, 0, generic=2000))
