@@ -35,12 +35,16 @@ class ReproducePreset:
     methods: tuple = tuple(METHODS)
     # (benchmark, adapter[, methods]): the methods (all when not named) again with another adapter beside the preset's
     adapter_arms: tuple = (('wbcatt', 'lora', ('zero-shot', 'empty', 'proxy-rs')),)
+    curve: bool = True                 # the tuning preset's learning curves (False: none)
 
 REPRODUCE_PRESETS = {
     'quick': ReproducePreset('quick', world='test', base='test', tune='test', vital='test', seeds=(0,), vital_seeds=(0,)),
-    # the shipped base; generation and letter likelihood only: option likelihood would add about 9 s to each run's
-    # 14 s evaluation and take `make reproduce` past 10 minutes on two cores (`paper` keeps all three)
-    'default': ReproducePreset('default', world='default', base=None, tune='default', vital='default', mode='both'),
+    # the shipped base and both papers' main tables, within 10 minutes on two cores: generation and letter likelihood
+    # (option likelihood added 9 s to each run), two BioMed-VITAL seeds, no LoRA arm, no learning curves
+    'default': ReproducePreset('default', world='default', base=None, tune='default', vital='default', mode='both',
+                               vital_seeds=(0, 1), adapter_arms=(), curve=False),
+    # the same world and base with everything `default` leaves out (about 15 minutes)
+    'full': ReproducePreset('full', world='default', base=None, tune='default', vital='default'),
     'paper': ReproducePreset('paper', world=None, base=None, tune='paper', vital='paper'),      # real data, real model
 }
 
@@ -71,7 +75,7 @@ def instruction_free_jobs(preset:ReproducePreset, runs_dir:Path, model:Path|str,
                    arm_folder(runs_dir, preset.tune, adapter)/benchmark/'executed.ipynb',
                    {'benchmark': benchmark, 'methods': list(methods), 'seeds': list(preset.seeds), 'model': str(model),
                     'data_root': str(roots[benchmark]), 'preset': preset.tune, 'adapter': adapter, 'mode': preset.mode,
-                    'runs_dir': str(runs_dir)},
+                    'runs_dir': str(runs_dir), 'curve': preset.curve},
                    tuple(run_folder(runs_dir, benchmark, method, seed, preset.tune, adapter)/'metrics.json'
                          for method in methods for seed in preset.seeds))
     return [job(benchmark) for benchmark in preset.benchmarks] + [job(*arm) for arm in preset.adapter_arms]
@@ -158,7 +162,7 @@ def reproduce(preset:str='default', out:Path|str|None=None, settings=None, worke
     else:
         data_dir = settings.synthetic_dir if chosen.world == 'default' else settings.runs_dir/f'world-{chosen.world}'
         log(f"mini-world ({chosen.world}) in {data_dir}")
-        synth_world('all', data_dir, settings.seed, chosen.world, workers=workers)
+        synth_world([*names, *(['generic'] if chosen.base else [])], data_dir, settings.seed, chosen.world, workers=workers)
         roots = {name: data_dir/name for name in names}
     lap('world')
     if chosen.base is None: model = settings.model

@@ -28,8 +28,9 @@ WRITERS = {'wbcatt': write_wbcatt, 'skincon': write_skincon, 'cbis': write_cbis,
            'generic': write_generic}
 MARKER = '.medvlm-synth.json'
 
-def set_names(name:str) -> list:
-    "The sets `name` stands for: one set, or every set for 'all'."
+def set_names(name:str|list) -> list:
+    "The sets `name` stands for: one set, a list of sets, or every set for 'all'."
+    if not isinstance(name, str): return list(dict.fromkeys(n for each in name for n in set_names(each)))
     if name == 'all': return list(WRITERS)
     if name not in WRITERS: raise ValueError(f"unknown synthetic set {name!r}; known: {', '.join(WRITERS)}, all")
     return [name]
@@ -65,8 +66,8 @@ def synth_set(name:str, out:Path|str, seed:int=0, preset:SynthPreset|str='test')
     return {'root': str(folder), 'written': True, 'seconds': round(time.perf_counter() - started, 2)}
 
 # %% ../../nbs/20_synth/28_world.ipynb #c3a863f3
-def synth_world(name:str, out:Path|str, seed:int=0, preset:SynthPreset|str='test', log=None, workers:int=1) -> dict:
-    "Write the synthetic set(s) `name` ('all' for every set) under `out`, `workers` sets at a time; {set: report}."
+def synth_world(name:str|list, out:Path|str, seed:int=0, preset:SynthPreset|str='test', log=None, workers:int=1) -> dict:
+    "Write the synthetic set(s) `name` (a set, a list, or 'all' for every set) under `out`, `workers` sets at a time; {set: report}."
     names, report = set_names(name), {}
     def finished(each, result):
         report[each] = result
