@@ -691,6 +691,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                'medvlm/report/render.py'),
                                       'medvlm.report.render.reference_segments': ( '80_report/render.html#reference_segments',
                                                                                    'medvlm/report/render.py'),
+                                      'medvlm.report.render.remove_stale': ( '80_report/render.html#remove_stale',
+                                                                             'medvlm/report/render.py'),
                                       'medvlm.report.render.render_instruction_free': ( '80_report/render.html#render_instruction_free',
                                                                                         'medvlm/report/render.py'),
                                       'medvlm.report.render.render_report': ( '80_report/render.html#render_report',

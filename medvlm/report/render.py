@@ -4,6 +4,7 @@
 
 # %% ../../nbs/80_report/80_render.ipynb #8e7a31b5
 from __future__ import annotations
+import time
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES'
            'selection_table', 'selection_prose', 'chat_table', 'vital_differences', 'vital_prose', 'render_vital',
            'selection_grid', 'selection_grid_table', 'selection_grid_prose', 'selection_grid_figure', 'vital_compact',
            'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration',
-           'batch_lines', 'render_report']
+           'batch_lines', 'remove_stale', 'render_report']
 
 # %% ../../nbs/80_report/80_render.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
@@ -819,11 +820,18 @@ def batch_lines(summary:dict) -> list:
             + ', '.join(f'{n} {status}' for status, n in sorted(counts.items())) + again,
             f"- where the time went, notebook by notebook (longest first; {sum(j.get('seconds', 0) for j in jobs):.0f} s in all): {spent}"]
 
+def remove_stale(out:Path, since:float) -> list:
+    "Remove the studies' tables and figures in `out` not written since `since` (a batch without curves leaves no old curve behind)."
+    stale = [p for p in sorted(out.iterdir()) if p.name.startswith(('instruction_free', 'biomed_vital')) and p.stat().st_mtime < since]
+    for p in stale: p.unlink()
+    return stale
+
 def render_report(out:Path|str, instruction_free_dir:Path|str|None=None, vital_dir:Path|str|None=None,
                   date:str|None=None, extra:list=()) -> Path:
     "Render the studies found into `out` and index them in `out/README.md`; returns the README's path."
     import datetime
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out, started = Path(out), time.time() - 2          # 2 s: a file system's coarse clock never dates a new file before the start
+    out.mkdir(parents=True, exist_ok=True)
     sections, configuration = [], []
     has = lambda d, pattern: d is not None and any(Path(d).glob(pattern))
     if has(instruction_free_dir, '*/*/seed*/metrics.json'):
@@ -838,6 +846,7 @@ def render_report(out:Path|str, instruction_free_dir:Path|str|None=None, vital_d
                              f"data {data_roots(study['roots'].values(), out.parent)}, "
                              f"backend `{study['backend']['kind']}`")
     if not sections: raise FileNotFoundError(f"nothing to report: no instruction-free runs in {instruction_free_dir} and no study in {vital_dir}")
+    remove_stale(out, started)
     lines = ['# Reports', '', 'Rendered by `medvlm report` from the run files named at the end of each table; nothing here is typed by hand.', '']
     for title, written in sections:
         lines += [f'## {title}', ''] + [f"- [{p.name}]({p.name})" for p in written.values()] + ['']
