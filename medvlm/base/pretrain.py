@@ -4,7 +4,7 @@
 
 # %% ../../nbs/50_base/50_pretrain.ipynb #f0070665
 from __future__ import annotations
-import ast, contextlib, hashlib, inspect, json, re, shutil, time
+import ast, hashlib, inspect, json, re, shutil, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 
@@ -25,8 +25,7 @@ from ..data.vqa_loaders import load_llava
 __all__ = ['PRETRAIN_PRESETS', 'STAGES', 'STAGE_KEYS', 'CHECK_WORDS_SEED', 'PretrainPreset', 'get_pretrain_preset', 'ImageCache',
            'generic_split', 'scenes', 'SkillStream', 'tokenizer_texts', 'instruction_words', 'pretrain_vision',
            'scene_labels', 'answer_items', 'skill_scores', 'SkillCurve', 'check_words', 'lookup_checks', 'LookupGate',
-           'recipe_modules', 'code_digest', 'recipe_hash', 'data_fingerprint', 'check_work', 'torch_threads',
-           'train_stages', 'pretrain']
+           'recipe_modules', 'code_digest', 'recipe_hash', 'data_fingerprint', 'check_work', 'pretrain']
 
 # %% ../../nbs/50_base/50_pretrain.ipynb #d7429fb6
 @dataclass
@@ -56,16 +55,14 @@ class PretrainPreset:
     checkpoint_every: int = 500         # steps between checkpoints (resume after an interrupt)
     curve_every: int = 0                # steps between held-out measurements (0: none)
     curve_items: int = 64               # held-out items per skill at each measurement
-    threads: int = 0                    # torch's CPU threads (0: as set): the count fixes the order of the sums, so the weights
 
 PRETRAIN_PRESETS = {
     'test': PretrainPreset('test', steps=6, warm_steps=6, hold_steps=4, hold_every=2, hold_items=2, batch_size=8, spec={'text_layers': 2, 'vision_layers': 1},
                            vision_epochs=1, checkpoint_every=4, curve_every=6, curve_items=4),
     'small': PretrainPreset('small', steps=720, warm_steps=480, spec={'vocab_size': 1536}, curve_every=200),
-    'base': PretrainPreset('base', steps=9000, warm_steps=10000, hold_steps=4000, lr=1e-3, full_lr=5e-4, ramp=0.0, warm_mix={'copy': 0.5, 'lookup': 0.5},
-                           mix={'describe': 0.17, 'mcq': 0.3, 'yesno': 0.16, 'open': 0.1, 'lookup': 0.15, 'stated': 0.1, 'copy': 0.02},
+    'base': PretrainPreset('base', steps=5000, warm_steps=10000, hold_steps=4000, lr=1e-3, full_lr=5e-4, ramp=0.0, warm_mix={'copy': 0.5, 'lookup': 0.5},
                            warm_pool='train', syllables=True, spec={'vocab_size': 1536, 'tie_embeddings': False},
-                           curve_every=1000, threads=2),
+                           curve_every=1000),
 }
 
 def get_pretrain_preset(name:str) -> PretrainPreset:
@@ -290,16 +287,21 @@ def check_work(work:Path, wanted:dict) -> None:
         raise FileExistsError(f"{work}: an interrupted pretraining with another {changed} is here; "
                               f"rerun with --force to start over (or remove the folder)")
 
-@contextlib.contextmanager
-def torch_threads(count:int):
-    "torch's CPU thread count at `count` (0: as it is) inside the block, as before after it."
-    before = torch.get_num_threads()
-    if count: torch.set_num_threads(count)
-    try: yield
-    finally: torch.set_num_threads(before)
-
-def train_stages(work:Path, data_root:Path, chosen:PretrainPreset, seed:int, progress:bool=True, callbacks:list=()) -> tuple:
-    "(model, processor, figures) after the recipe's stages, each resumed from its latest checkpoint under `work`."
+def pretrain(out:Path|str, data_root:Path|str, preset:str='test', seed:int=0, force:bool=False, progress:bool=True,
+             callbacks:list=()) -> dict:
+    "Pretrain the tiny base on the generic world at `data_root` into `out` (reused if already there; resumed if interrupted)."
+    out, data_root, chosen = Path(out), Path(data_root), get_pretrain_preset(preset)
+    if not (data_root/'train.json').is_file(): raise FileNotFoundError(f"{data_root}: no generic world (train.json); run `medvlm synth generic`")
+    wanted = {'preset': asdict(chosen), 'seed': seed, 'recipe': recipe_hash(chosen), 'data': data_fingerprint(data_root)}
+    wanted = json.loads(json.dumps(wanted))                              # as read back (tuples become lists)
+    report, work = out/'pretrain.json', out.parent/f'{out.name}.work'
+    if report.is_file() and not force:
+        done = read_json(report)
+        if {k: done.get(k) for k in wanted} == wanted: return done
+    if force: shutil.rmtree(work, ignore_errors=True)
+    check_work(work, wanted)
+    work.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(work/'wanted.json', wanted)
     images = ImageCache(data_root)
     streams = [SkillStream(scenes(data_root, 'train'), images, chosen, seed, stage) for stage in STAGES]
     started = time.perf_counter()
@@ -323,32 +325,13 @@ def train_stages(work:Path, data_root:Path, chosen:PretrainPreset, seed:int, pro
                     moments_from=latest_checkpoint(work/'warm') if hold else None)     # the hold goes on from the warm-up's moments
         history += [{**h, 'step': h['step'] + curve.offset, 'stage': stream.stage} for h in got]
         seconds[stream.stage], done[stream.stage] = got[-1]['seconds'], got[-1]['step']
-    return model, processor, {'vision': vision, 'curve': curve.points, 'history': history, 'vision_seconds': round(vision_seconds, 1),
-                              'stage_seconds': {k: round(v, 1) for k, v in seconds.items()}, 'stage_steps': done, 'hold_checks': gate.points}
-
-def pretrain(out:Path|str, data_root:Path|str, preset:str='test', seed:int=0, force:bool=False, progress:bool=True,
-             callbacks:list=(), threads:int|None=None) -> dict:
-    "Pretrain the tiny base on the generic world at `data_root` into `out` (reused if already there; resumed if interrupted)."
-    out, data_root, chosen = Path(out), Path(data_root), get_pretrain_preset(preset)
-    if not (data_root/'train.json').is_file(): raise FileNotFoundError(f"{data_root}: no generic world (train.json); run `medvlm synth generic`")
-    threads = chosen.threads if threads is None else threads           # another count than the recipe's: other weights, so recorded
-    wanted = {'preset': asdict(chosen), 'seed': seed, 'recipe': recipe_hash(chosen), 'data': data_fingerprint(data_root), 'threads': threads}
-    wanted = json.loads(json.dumps(wanted))                              # as read back (tuples become lists)
-    report, work = out/'pretrain.json', out.parent/f'{out.name}.work'
-    if report.is_file() and not force:
-        done = read_json(report)
-        if {k: done.get(k) for k in wanted} == wanted: return done
-    if force: shutil.rmtree(work, ignore_errors=True)
-    check_work(work, wanted)
-    work.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(work/'wanted.json', wanted)
-    with torch_threads(threads):
-        model, processor, figures = train_stages(work, data_root, chosen, seed, progress, callbacks)
-    train_seconds = sum(figures['stage_seconds'].values())
+    train_seconds = sum(seconds.values())
     out.mkdir(parents=True, exist_ok=True)
     save_base(model, processor, out)
-    result = {**wanted, **figures, 'train_seconds': round(train_seconds, 1),
-              'samples_per_second': round(sum(figures['stage_steps'].values()) * chosen.batch_size / train_seconds, 1),
+    result = {**wanted, 'vision': vision, 'curve': curve.points, 'history': history,
+              'vision_seconds': round(vision_seconds, 1), 'train_seconds': round(train_seconds, 1),
+              'stage_seconds': {k: round(v, 1) for k, v in seconds.items()}, 'stage_steps': done, 'hold_checks': gate.points,
+              'samples_per_second': round(sum(done.values()) * chosen.batch_size / train_seconds, 1),
               'parameters': sum(p.numel() for p in model.parameters())}
     write_json_atomic(report, result)
     shutil.rmtree(work)
