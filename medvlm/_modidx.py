@@ -708,6 +708,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'medvlm.report.render.seed_interval': ( '80_report/render.html#seed_interval',
                                                                               'medvlm/report/render.py'),
                                       'medvlm.report.render.seed_table': ('80_report/render.html#seed_table', 'medvlm/report/render.py'),
+                                      'medvlm.report.render.seed_verdict': ( '80_report/render.html#seed_verdict',
+                                                                             'medvlm/report/render.py'),
                                       'medvlm.report.render.selection_grid': ( '80_report/render.html#selection_grid',
                                                                                'medvlm/report/render.py'),
                                       'medvlm.report.render.selection_grid_figure': ( '80_report/render.html#selection_grid_figure',

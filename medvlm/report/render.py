@@ -28,10 +28,10 @@ __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES'
            'training_curves', 'curves_figure', 'learning_points', 'learning_table', 'row_ends', 'learning_trend',
            'learning_prose', 'learning_figure', 'paired_figure', 'save_figure', 'render_instruction_free',
            'vital_sources', 'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection',
-           'selection_table', 'selection_prose', 'chat_table', 'vital_differences', 'vital_prose', 'render_vital',
-           'selection_grid', 'selection_grid_table', 'selection_grid_prose', 'selection_grid_figure', 'vital_compact',
-           'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots', 'run_configuration',
-           'batch_lines', 'remove_stale', 'render_report']
+           'selection_table', 'selection_prose', 'chat_table', 'vital_differences', 'seed_verdict', 'vital_prose',
+           'render_vital', 'selection_grid', 'selection_grid_table', 'selection_grid_prose', 'selection_grid_figure',
+           'vital_compact', 'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots',
+           'run_configuration', 'batch_lines', 'remove_stale', 'render_report']
 
 # %% ../../nbs/80_report/80_render.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
@@ -605,6 +605,11 @@ def vital_differences(summaries:list, reference:str) -> pd.DataFrame:
                  for arm, r in arms.items() if arm != reference for k, v in scores(r).items()]
     return pd.DataFrame(rows, columns=['arm', 'metric', 'seed', 'difference'])
 
+def seed_verdict(mean:float, half:float) -> str:
+    "Better, worse or not clearly different by the t-interval over seeds; a difference every seed shares exactly has no spread, so no interval."
+    if half == 0 and mean != 0: return 'the same in every seed (no spread to test)'   # a zero-width interval is no evidence
+    return 'better' if mean - half > 0 else 'worse' if mean + half < 0 else 'not clearly different'
+
 def vital_prose(summaries:list) -> list:
     "Sentences: each selected arm and the oracle against `random` and `all`, per metric — clearly better, worse, or not (95 % t-interval over seeds)."
     silent = [arm for arm in summaries[0]['arms'] if all(m['llava-med']['open_recall'] == 0 for s in summaries if arm in s['arms']
@@ -616,11 +621,10 @@ def vital_prose(summaries:list) -> list:
         differences = vital_differences(summaries, reference)
         for arm, group in differences.groupby('arm', sort=False):
             if not (arm.startswith('selected-') or arm == 'oracle'): continue
-            verdicts = {'better': [], 'worse': [], 'not clearly different': []}
+            verdicts = {'better': [], 'worse': [], 'not clearly different': [], 'the same in every seed (no spread to test)': []}
             for metric, g in group.groupby('metric', sort=False):
                 mean, half = seed_interval(g.groupby('seed').difference.mean())      # one value a seed; one seed: no interval
-                verdict = 'better' if mean - half > 0 else 'worse' if mean + half < 0 else 'not clearly different'
-                verdicts[verdict].append(f"{metric} {mean:+.3f} ± {half:.3f}")
+                verdicts[seed_verdict(mean, half)].append(f"{metric} {mean:+.3f} ± {half:.3f}")
             lines.append(f"{arm} against {reference} ({len(set(group.seed))} seeds): " + '; '.join(
                 f"{v} on {', '.join(items)}" for v, items in verdicts.items() if items) + '.')
     return lines
