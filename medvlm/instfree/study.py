@@ -149,8 +149,8 @@ def listed(value, kind=str) -> list:
 # %% ../../nbs/60_instfree/62_study.ipynb #f3b1c2a3
 def run_benchmark(runs_dir:Path|str, benchmark:str, methods:str|list, seeds:int|str|list, model:str|Path,
                   data_root:Path|str, preset:str='test', adapter:str|None=None, mode:str='generate',
-                  progress:bool=False, log=print, curve:bool=True) -> list:
-    "Every method × seed on `benchmark`, each into its `run_folder`; their metrics (`curve`: the preset's learning curves). Raises after all ran if any failed."
+                  progress:bool=False, log=print, curve:bool=True) -> list:    # curve=False: no learning curves, whatever the preset
+    "Every method × seed on `benchmark`, each into its `run_folder`; their metrics. Raises after all ran if any failed."
     methods, seeds = listed(methods), listed(seeds, int)
     check_benchmark(benchmark)
     for method in methods: get_method(method)             # a typo fails now, not after hours of other runs

@@ -19,10 +19,10 @@ from ..data.benchmarks import MCQ_BENCHMARKS
 
 # %% auto #0
 __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES', 'LEARNING_COLUMNS', 'FLAW_NAMES',
-           'run_letter_references', 'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary',
-           'papers_order', 'method_order', 'benchmark_order', 'mode_runs', 'modes_table', 'test_size_sentence',
-           'parse_table', 'parse_sentence', 'method_table', 'run_outcomes', 'paired_differences', 'verdict_of',
-           'paired_table', 'paired_prose', 'claim_sentences', 'study_differences', 'adapter_arms',
+           'SEED_VERDICTS', 'run_letter_references', 'instruction_free_runs', 'seed_interval', 'seed_bounds',
+           'method_summary', 'papers_order', 'method_order', 'benchmark_order', 'mode_runs', 'modes_table',
+           'test_size_sentence', 'parse_table', 'parse_sentence', 'method_table', 'run_outcomes', 'paired_differences',
+           'verdict_of', 'paired_table', 'paired_prose', 'claim_sentences', 'study_differences', 'adapter_arms',
            'adapter_differences', 'adapter_table', 'adapter_prose', 'attribute_runs', 'attribute_table', 'shown',
            'sources_note', 'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap',
            'training_curves', 'curves_figure', 'learning_points', 'learning_table', 'row_ends', 'learning_trend',
@@ -605,9 +605,11 @@ def vital_differences(summaries:list, reference:str) -> pd.DataFrame:
                  for arm, r in arms.items() if arm != reference for k, v in scores(r).items()]
     return pd.DataFrame(rows, columns=['arm', 'metric', 'seed', 'difference'])
 
+SEED_VERDICTS = ('better', 'worse', 'not clearly different', 'the same in every seed (no spread to test)')
+
 def seed_verdict(mean:float, half:float) -> str:
     "Better, worse or not clearly different by the t-interval over seeds; a difference every seed shares exactly has no spread, so no interval."
-    if half == 0 and mean != 0: return 'the same in every seed (no spread to test)'   # a zero-width interval is no evidence
+    if half == 0 and mean != 0: return SEED_VERDICTS[3]          # a zero-width interval is no evidence
     return 'better' if mean - half > 0 else 'worse' if mean + half < 0 else 'not clearly different'
 
 def vital_prose(summaries:list) -> list:
@@ -621,7 +623,7 @@ def vital_prose(summaries:list) -> list:
         differences = vital_differences(summaries, reference)
         for arm, group in differences.groupby('arm', sort=False):
             if not (arm.startswith('selected-') or arm == 'oracle'): continue
-            verdicts = {'better': [], 'worse': [], 'not clearly different': [], 'the same in every seed (no spread to test)': []}
+            verdicts = {verdict: [] for verdict in SEED_VERDICTS}
             for metric, g in group.groupby('metric', sort=False):
                 mean, half = seed_interval(g.groupby('seed').difference.mean())      # one value a seed; one seed: no interval
                 verdicts[seed_verdict(mean, half)].append(f"{metric} {mean:+.3f} ± {half:.3f}")
