@@ -9,15 +9,15 @@ repeats interleaved, best of each kept; prints samples/s and their ratio, then o
 the middle of the `base` preset's every-task stage (stage 3, with images: slower than the text-only warm-up).
 """
 import argparse, json, tempfile, time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
 
 from medvlm.model.collate import ChatCollator
-from medvlm.base.pretrain import ImageCache, SkillStream, get_pretrain_preset, scenes, tokenizer_texts, instruction_words, STAGES
+from medvlm.base.pretrain import ImageCache, SkillStream, get_pretrain_preset, scenes, untrained_base, STAGES
 from medvlm.synth.toolkit import SynthPreset
 from medvlm.synth.generic import write_generic
-from medvlm.model.tiny_base import TinyBaseSpec, build_tiny_base
 from medvlm.model.train import TrainConfig, train
 
 
@@ -48,9 +48,7 @@ def recipe_setup(world:Path, steps:int, spec:dict|None=None) -> tuple:
     "(untrained tiny base, processor, `steps` batches from the middle of the `base` preset's every-task stage)."
     preset = get_pretrain_preset('base')
     streams = [SkillStream(scenes(world, 'train'), ImageCache(world), preset, stage=stage) for stage in STAGES]
-    texts = tokenizer_texts([s for s in streams if s.stage != 'hold'], 2000)     # as `pretrain` does
-    model, processor = build_tiny_base(texts, TinyBaseSpec(**(preset.spec if spec is None else spec)),
-                                       whole_words=instruction_words(texts) if preset.syllables else None)
+    model, processor = untrained_base(streams, preset if spec is None else replace(preset, spec=spec), count=2000)
     stream = streams[-1]
     middle = len(stream) // 2
     return model, processor, [stream[middle + i] for i in range(steps * preset.batch_size)]

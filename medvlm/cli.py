@@ -117,18 +117,17 @@ def add_synth_command(commands):
 # %% ../nbs/90_cli/90_cli.ipynb #f3fc61cf
 # torch loads only when a model is trained, so `medvlm data` and `medvlm synth` start fast
 def pretrain_command(args) -> int:
-    import torch
-    from medvlm.base.pretrain import pretrain
+    from medvlm.base.pretrain import pretrain, torch_threads
     from medvlm.base.sanity import ship_base, compare_reports, report_figures
     from medvlm.data.benchmarks import MCQ_BENCHMARKS
     settings = _settings(args)
     seed = settings.seed if args.seed is None else args.seed
     out, world = Path(args.out or settings.runs_dir/'base'/args.preset), args.data or settings.synthetic_dir/'generic'
-    if args.threads: torch.set_num_threads(args.threads)      # the same sums in the same order: a re-derivation lands on the same weights
-    pretrained = pretrain(out, world, args.preset, seed, force=args.force)
+    pretrained = pretrain(out, world, args.preset, seed, force=args.force, threads=args.threads)
     sanity = out/'sanity.json'
     if args.force or not sanity.is_file() or read_json(sanity).get('recipe') != pretrained['recipe']:
-        report = ship_base(out, world, {b: Path(world).parent/b for b in MCQ_BENCHMARKS})   # the medical sets beside the generic world
+        with torch_threads(pretrained['threads']):      # measured with the sums the base was trained with
+            report = ship_base(out, world, {b: Path(world).parent/b for b in MCQ_BENCHMARKS})   # the medical sets beside the generic world
     else: report = read_json(sanity)
     print(json.dumps({'out': str(out), 'preset': args.preset, 'seed': seed, 'recipe': pretrained['recipe'],
                       'train_seconds': pretrained['train_seconds'], 'samples_per_second': pretrained['samples_per_second'],
@@ -148,9 +147,9 @@ def add_pretrain_command(commands):
     command.add_argument('--preset', default='base', help='recipe: test, small or base, the shipped base\'s (default: base)')
     command.add_argument('--seed', type=int, help='random seed (default: the settings\' seed)')
     command.add_argument('--force', action='store_true', help='train again even if the checkpoint is up to date')
-    command.add_argument('--threads', type=int, default=1,
-                         help="CPU threads for torch (default 1, as the shipped base was trained: another count rounds sums in "
-                              "another order and the figures drift; 0: torch's default)")
+    command.add_argument('--threads', type=int,
+                         help="CPU threads for torch (default: the preset's, 2 for base, as the shipped base was trained: another "
+                              "count rounds sums in another order and the figures drift; 0: torch's default)")
     command.set_defaults(run=pretrain_command)
 
 # %% ../nbs/90_cli/90_cli.ipynb #4f1031af

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/50_base/50_pretrain.ipynb #f0070665
 from __future__ import annotations
-import ast, hashlib, inspect, json, re, shutil, time
+import ast, contextlib, hashlib, inspect, json, re, shutil, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 
@@ -25,7 +25,8 @@ from ..data.vqa_loaders import load_llava
 __all__ = ['PRETRAIN_PRESETS', 'STAGES', 'STAGE_KEYS', 'CHECK_WORDS_SEED', 'PretrainPreset', 'get_pretrain_preset', 'ImageCache',
            'generic_split', 'scenes', 'SkillStream', 'tokenizer_texts', 'instruction_words', 'pretrain_vision',
            'scene_labels', 'answer_items', 'skill_scores', 'SkillCurve', 'check_words', 'lookup_checks', 'LookupGate',
-           'recipe_modules', 'code_digest', 'recipe_hash', 'data_fingerprint', 'check_work', 'pretrain']
+           'recipe_modules', 'code_digest', 'recipe_hash', 'data_fingerprint', 'untrained_base', 'check_work',
+           'torch_threads', 'train_stages', 'pretrain']
 
 # %% ../../nbs/50_base/50_pretrain.ipynb #d7429fb6
 @dataclass
@@ -36,6 +37,7 @@ class PretrainPreset:
     warm_steps: int = 0                 # optimiser steps of stage 2 (the text-only warm-up), a schedule of its own
     hold_steps: int = 0                 # most steps of the hold: the warm-up's text at `hold_lr` until the lookup has formed
     hold_lr: float = 3e-4
+    hold_mix: dict|None = None          # the hold's tasks (None: the warm-up's mix)
     hold_until: float = 0.9             # lookup accuracy over the check words that ends the hold
     hold_every: int = 500               # steps between the hold's checks
     hold_items: int = 50                # check items per option count (2-5)
@@ -55,14 +57,16 @@ class PretrainPreset:
     checkpoint_every: int = 500         # steps between checkpoints (resume after an interrupt)
     curve_every: int = 0                # steps between held-out measurements (0: none)
     curve_items: int = 64               # held-out items per skill at each measurement
+    threads: int = 0                    # torch's CPU threads (0: as set): the count fixes the order of the sums, so the weights
 
 PRETRAIN_PRESETS = {
     'test': PretrainPreset('test', steps=6, warm_steps=6, hold_steps=4, hold_every=2, hold_items=2, batch_size=8, spec={'text_layers': 2, 'vision_layers': 1},
                            vision_epochs=1, checkpoint_every=4, curve_every=6, curve_items=4),
     'small': PretrainPreset('small', steps=720, warm_steps=480, spec={'vocab_size': 1536}, curve_every=200),
-    'base': PretrainPreset('base', steps=5000, warm_steps=10000, hold_steps=4000, lr=1e-3, full_lr=5e-4, ramp=0.0, warm_mix={'copy': 0.5, 'lookup': 0.5},
+    'base': PretrainPreset('base', steps=6500, warm_steps=10000, hold_steps=9000, hold_mix={'lookup': 0.75, 'copy': 0.25}, lr=1e-3, full_lr=5e-4, ramp=0.0, warm_mix={'copy': 0.5, 'lookup': 0.5},
+                           mix={'describe': 0.17, 'mcq': 0.3, 'yesno': 0.16, 'open': 0.1, 'lookup': 0.15, 'stated': 0.1, 'copy': 0.02},
                            warm_pool='train', syllables=True, spec={'vocab_size': 1536, 'tie_embeddings': False},
-                           curve_every=1000),
+                           curve_every=1000, threads=2),
 }
 
 def get_pretrain_preset(name:str) -> PretrainPreset:
@@ -98,7 +102,7 @@ class SkillStream:
         if stage not in STAGES: raise ValueError(f"unknown stage {stage!r}; known: {', '.join(STAGES)}")
         self.scenes, self.images, self.preset, self.seed, self.stage = scene_list, images, preset, seed, stage
         self.warm = stage != 'full'             # the warm-up and its hold: text only
-        self.mix = preset.warm_mix if self.warm else preset.mix
+        self.mix = {'warm': preset.warm_mix, 'hold': preset.hold_mix or preset.warm_mix, 'full': preset.mix}[stage]
         self.words = core_words() if self.warm and preset.warm_pool == 'core' else train_words()
         self.keys = [k for k in GENERIC_VALUES if k not in preset.describe_only]
         self.count = {'warm': preset.warm_steps, 'hold': preset.hold_steps, 'full': preset.steps}[stage] * preset.batch_size
@@ -263,13 +267,17 @@ def data_fingerprint(root:Path) -> str:
     return digest.hexdigest()[:16]
 
 # %% ../../nbs/50_base/50_pretrain.ipynb #18294601
+def untrained_base(streams:list, preset:PretrainPreset, seed:int=0, count:int=20000) -> tuple:
+    "(model, processor) of `preset` before any training: its tokenizer learnt from `count` examples of the stages' streams."
+    texts = tokenizer_texts([s for s in streams if s.stage != 'hold'], count)   # the hold's length is a cap, not its share
+    return build_tiny_base(texts, TinyBaseSpec(**preset.spec), seed=seed,
+                           whole_words=instruction_words(texts) if preset.syllables else None)
+
 def _stage1(work:Path, streams:list, preset:PretrainPreset, seed:int) -> tuple:
     "The model after the vision stage (built and saved once under `work/stage1`), and the stage's accuracy."
     folder, stream = work/'stage1', streams[-1]
     if not (folder/'vision.json').is_file():
-        texts = tokenizer_texts([s for s in streams if s.stage != 'hold'])   # the hold's length is a cap, not its share
-        model, processor = build_tiny_base(texts, TinyBaseSpec(**preset.spec), seed=seed,
-                                           whole_words=instruction_words(texts) if preset.syllables else None)
+        model, processor = untrained_base(streams, preset, seed)
         vision = pretrain_vision(model.model.vision_tower, processor.image_processor, [stream.images(p) for p, _ in stream.scenes],
                                  scene_labels(stream.scenes), epochs=preset.vision_epochs, seed=seed)
         save_base(model, processor, folder)
@@ -287,21 +295,16 @@ def check_work(work:Path, wanted:dict) -> None:
         raise FileExistsError(f"{work}: an interrupted pretraining with another {changed} is here; "
                               f"rerun with --force to start over (or remove the folder)")
 
-def pretrain(out:Path|str, data_root:Path|str, preset:str='test', seed:int=0, force:bool=False, progress:bool=True,
-             callbacks:list=()) -> dict:
-    "Pretrain the tiny base on the generic world at `data_root` into `out` (reused if already there; resumed if interrupted)."
-    out, data_root, chosen = Path(out), Path(data_root), get_pretrain_preset(preset)
-    if not (data_root/'train.json').is_file(): raise FileNotFoundError(f"{data_root}: no generic world (train.json); run `medvlm synth generic`")
-    wanted = {'preset': asdict(chosen), 'seed': seed, 'recipe': recipe_hash(chosen), 'data': data_fingerprint(data_root)}
-    wanted = json.loads(json.dumps(wanted))                              # as read back (tuples become lists)
-    report, work = out/'pretrain.json', out.parent/f'{out.name}.work'
-    if report.is_file() and not force:
-        done = read_json(report)
-        if {k: done.get(k) for k in wanted} == wanted: return done
-    if force: shutil.rmtree(work, ignore_errors=True)
-    check_work(work, wanted)
-    work.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(work/'wanted.json', wanted)
+@contextlib.contextmanager
+def torch_threads(count:int):
+    "torch's CPU thread count at `count` (0: as it is) inside the block, as before after it."
+    before = torch.get_num_threads()
+    if count: torch.set_num_threads(count)
+    try: yield
+    finally: torch.set_num_threads(before)
+
+def train_stages(work:Path, data_root:Path, chosen:PretrainPreset, seed:int, progress:bool=True, callbacks:list=()) -> tuple:
+    "(model, processor, figures) after the recipe's stages, each resumed from its latest checkpoint under `work`."
     images = ImageCache(data_root)
     streams = [SkillStream(scenes(data_root, 'train'), images, chosen, seed, stage) for stage in STAGES]
     started = time.perf_counter()
@@ -325,13 +328,32 @@ def pretrain(out:Path|str, data_root:Path|str, preset:str='test', seed:int=0, fo
                     moments_from=latest_checkpoint(work/'warm') if hold else None)     # the hold goes on from the warm-up's moments
         history += [{**h, 'step': h['step'] + curve.offset, 'stage': stream.stage} for h in got]
         seconds[stream.stage], done[stream.stage] = got[-1]['seconds'], got[-1]['step']
-    train_seconds = sum(seconds.values())
+    return model, processor, {'vision': vision, 'curve': curve.points, 'history': history, 'vision_seconds': round(vision_seconds, 1),
+                              'stage_seconds': {k: round(v, 1) for k, v in seconds.items()}, 'stage_steps': done, 'hold_checks': gate.points}
+
+def pretrain(out:Path|str, data_root:Path|str, preset:str='test', seed:int=0, force:bool=False, progress:bool=True,
+             callbacks:list=(), threads:int|None=None) -> dict:
+    "Pretrain the tiny base on the generic world at `data_root` into `out` (reused if already there; resumed if interrupted)."
+    out, data_root, chosen = Path(out), Path(data_root), get_pretrain_preset(preset)
+    if not (data_root/'train.json').is_file(): raise FileNotFoundError(f"{data_root}: no generic world (train.json); run `medvlm synth generic`")
+    threads = chosen.threads if threads is None else threads           # another count than the recipe's: other weights, so recorded
+    wanted = {'preset': asdict(chosen), 'seed': seed, 'recipe': recipe_hash(chosen), 'data': data_fingerprint(data_root), 'threads': threads}
+    wanted = json.loads(json.dumps(wanted))                              # as read back (tuples become lists)
+    report, work = out/'pretrain.json', out.parent/f'{out.name}.work'
+    if report.is_file() and not force:
+        done = read_json(report)
+        if {k: done.get(k) for k in wanted} == wanted: return done
+    if force: shutil.rmtree(work, ignore_errors=True)
+    check_work(work, wanted)
+    work.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(work/'wanted.json', wanted)
+    with torch_threads(threads):
+        model, processor, figures = train_stages(work, data_root, chosen, seed, progress, callbacks)
+    train_seconds = sum(figures['stage_seconds'].values())
     out.mkdir(parents=True, exist_ok=True)
     save_base(model, processor, out)
-    result = {**wanted, 'vision': vision, 'curve': curve.points, 'history': history,
-              'vision_seconds': round(vision_seconds, 1), 'train_seconds': round(train_seconds, 1),
-              'stage_seconds': {k: round(v, 1) for k, v in seconds.items()}, 'stage_steps': done, 'hold_checks': gate.points,
-              'samples_per_second': round(sum(done.values()) * chosen.batch_size / train_seconds, 1),
+    result = {**wanted, **figures, 'train_seconds': round(train_seconds, 1),
+              'samples_per_second': round(sum(figures['stage_steps'].values()) * chosen.batch_size / train_seconds, 1),
               'parameters': sum(p.numel() for p in model.parameters())}
     write_json_atomic(report, result)
     shutil.rmtree(work)

@@ -183,6 +183,10 @@ def _pieces_text(preset:dict) -> str:
     return ("Its tokenizer keeps the instructions' own words whole and writes every other word in syllables, so a made-up "
             "word reads the same regular way whether it was seen in training or not.")
 
+def _threads_text(pretrained:dict) -> str:
+    count = pretrained.get('threads')
+    return f"on {count} CPU thread{'s' * (count != 1)} (the count fixes the order of the sums: retrain with it)" if count else "on torch's default threads"
+
 def model_card(pretrained:dict, report:dict) -> str:
     "The README of a shipped tiny base."
     preset = pretrained['preset']
@@ -210,7 +214,7 @@ processor = AutoProcessor.from_pretrained('models/tiny-base')
 `medvlm pretrain --preset {preset['name']}` (nbs/50_base/50_pretrain.ipynb): a vision stage ({preset['vision_epochs']} epochs of
 per-attribute classification, {pretrained['vision_seconds']:.0f} s), then {_stages_text(pretrained)}, batch {preset['batch_size']}{_ramp_text(preset)}.
 {_pieces_text(preset)} The attribute(s) {', '.join(preset['describe_only'])} appear only in descriptions. Training took
-{pretrained['train_seconds'] / 60:.1f} minutes ({pretrained['samples_per_second']} samples/s) on the machine that made it.
+{pretrained['train_seconds'] / 60:.1f} minutes ({pretrained['samples_per_second']} samples/s) on the machine that made it, {_threads_text(pretrained)}.
 Recipe hash `{pretrained['recipe']}`, generic-world fingerprint `{pretrained['data']}`, seed {pretrained['seed']}.
 
 ## What it can do (held-out scenes, `sanity.json`)

@@ -102,8 +102,9 @@ def task_mcq(rng, attributes, keys, n_max=5, **_):
     return True, mcq_turns(f"What is the {attribute_name(key)}?", options, at)
 
 def task_yesno(rng, attributes, keys, **_):
-    "'Is the object red?' → 'Yes' or 'No', each half of the time."
+    "'Is the object red?' → 'Yes' or 'No', each half of the time; 3 times in 10 asked in lower case, as PathVQA asks."
     question, answer = generic_yesno(attributes, _asked(rng, attributes, keys), rng)
+    if rng.random() < 0.3: question = question[0].lower() + question[1:]
     return True, [human(question), Turn('gpt', answer.capitalize())]
 
 def task_open(rng, attributes, keys, **_):
