@@ -173,7 +173,8 @@ def _stages_text(pretrained:dict) -> str:
     hold, checks = '', pretrained.get('hold_checks') or [{'lookup': 0.0}]
     if steps.get('hold'):
         reached, until = checks[-1]['lookup'], preset['hold_until']
-        hold = (f", held at learning rate {preset['hold_lr']} for {steps['hold']:,} more steps until the lookup over check words "
+        tasks = f"on {' and '.join(preset['hold_mix'])} " if preset.get('hold_mix') else ''
+        hold = (f", held {tasks}at learning rate {preset['hold_lr']} for {steps['hold']:,} more steps until the lookup over check words "
                 f"(made-up words neither trained on nor tested) reached {reached:.2f}" +
                 (f" (≥ {until})" if reached >= until else f", short of {until}: the cap of {preset['hold_steps']:,} steps ended it"))
     return f"{warm}{hold}, and {steps['full']:,} steps of every task (one-cycle, peak {preset.get('full_lr') or preset['lr']})"

@@ -53,7 +53,7 @@ class VitalPreset:
 VITAL_PRESETS = {
     'paper': VitalPreset('paper', select_preset='paper', oracle_arm=False),   # an LLM writer records no errors
     'default': VitalPreset('default', corpus=150, tune_weights=(1, 400), select={'model_pairs': 3000}, held_out_pairs=100,
-                           tune=InstructConfig(adapter='full', epochs=3, lr=3e-4, batch_size=16, checkpoint_every=20),
+                           tune=InstructConfig(adapter='full', epochs=3, lr=3e-5, batch_size=16, checkpoint_every=20),
                            eval=EvalConfig(max_vqa=100, vqa_tokens=24, chat_tokens=48)),
     'test': VitalPreset('test', weights=(1, 10, 400), tune_weights=(1, 400), chat_figures=1, select_preset='test', select={'clinician_pairs': 20}, held_out_pairs=20,
                         tune=InstructConfig(epochs=1, lr=1e-3, batch_size=8, checkpoint_every=2),
