@@ -1,5 +1,6 @@
 """Re-derive the head of the shipped base from scratch: `medvlm pretrain --preset base` stopped after N warm-up steps
-(into /tmp/rd), its vision stage and loss log compared exactly with models/tiny-base/pretrain.json. A cheap check that this
+(into /tmp/rd), its vision stage and its loss log up to the last checkpoint before the stop compared exactly with
+models/tiny-base/pretrain.json. A cheap check that this
 machine repeats the shipped run, short of a full retrain.
 
     .venv/bin/python benchmarks/rederive_head.py 1500
