@@ -5,34 +5,68 @@
 # %% ../../nbs/40_evaluation/40_mcq.ipynb #f8fd7e3d
 from __future__ import annotations
 import json
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
 import torch
+from transformers import StoppingCriteria, StoppingCriteriaList
 
 from ..core.records import MCQItem, Turn, load_image, read_json, write_text_atomic, write_json_atomic, DataError
 from ..data.benchmarks import mcq_prompt, parse_answer_letter
-from ..model.collate import chat_messages, render, generate_answers, adds_bos
+from ..model.collate import chat_messages, render, adds_bos
 
 # %% auto #0
-__all__ = ['ANSWER_PREFIX', 'CACHED_CLOZE_MODELS', 'MCQ_MODES', 'MODE_SETS', 'batches', 'mcq_generate', 'option_tokens',
-           'answer_prompt', 'model_inputs', 'letter_contexts', 'mcq_option_scores', 'mcq_loglik', 'cloze_texts',
-           'option_tails', 'cloze_scores_full', 'mcq_cloze', 'cache_of', 'right_padded', 'cloze_scores_cached',
-           'mcq_cloze_scores', 'letter_tail', 'mcq_generate_scored', 'evaluate_mcq', 'bootstrap_ci', 'accuracy_summary',
-           'letter_references', 'chance_level', 'mcq_metrics', 'write_run_metrics', 'read_run_metrics']
+__all__ = ['WHOLE_ANSWER', 'ANSWER_PREFIX', 'CACHED_CLOZE_MODELS', 'MCQ_MODES', 'MODE_SETS', 'batches', 'model_inputs',
+           'StopAfterAnswer', 'generate_in_template', 'mcq_generate', 'option_tokens', 'answer_prompt',
+           'letter_contexts', 'mcq_option_scores', 'mcq_loglik', 'cloze_texts', 'option_tails', 'cloze_scores_full',
+           'mcq_cloze', 'cache_of', 'right_padded', 'cloze_scores_cached', 'mcq_cloze_scores', 'letter_tail',
+           'mcq_generate_scored', 'evaluate_mcq', 'bootstrap_ci', 'accuracy_summary', 'letter_references',
+           'chance_level', 'mcq_metrics', 'write_run_metrics', 'read_run_metrics']
 
 # %% ../../nbs/40_evaluation/40_mcq.ipynb #9155d211
 def batches(items:list, size:int):
     for at in range(0, len(items), size): yield items[at:at + size]
 
-def mcq_generate(model, processor, items:list, batch_size:int=16, max_new_tokens:int=16) -> list:
+def model_inputs(processor, images:list, texts:list, model) -> dict:
+    "Left-padded processor inputs for `texts`, on `model`'s device, pixels in its dtype."
+    processor.tokenizer.padding_side = 'left'
+    inputs = processor(images=[[i] for i in images if i is not None] or None,   # one list per sample: Mllama and Gemma 3 need it
+                       text=texts, padding=True, return_tensors='pt', add_special_tokens=adds_bos(processor.tokenizer, texts))
+    inputs = {k: v.to(model.device) for k, v in inputs.items()}
+    if 'pixel_values' in inputs: inputs['pixel_values'] = inputs['pixel_values'].to(model.dtype)
+    return inputs
+
+WHOLE_ANSWER = re.compile(r"the correct answer is[\s\[\(\*\"':]*[A-Za-z][\]\)\*\"']*\.", re.IGNORECASE)   # 'The correct answer is B.'
+
+class StopAfterAnswer(StoppingCriteria):
+    "Ends each row of a batched greedy generation once the text it added holds a whole answer ('The correct answer is B.')."
+    def __init__(self, tokenizer, prompt_length:int): self.tokenizer, self.prompt_length = tokenizer, prompt_length
+    def __call__(self, input_ids, scores, **kwargs) -> torch.Tensor:
+        written = self.tokenizer.batch_decode(input_ids[:, self.prompt_length:], skip_special_tokens=True)
+        return torch.tensor([WHOLE_ANSWER.search(text) is not None for text in written], device=input_ids.device)
+
+def generate_in_template(model, processor, batch:list, max_new_tokens:int, stop_at_answer:bool=True, **options) -> tuple:
+    "(prompts, prompt length, output): greedy generation for MCQ `batch` asked in the template, `options` passed to `generate`."
+    asked = [render(processor, chat_messages([Turn('human', mcq_prompt(i))], i.image is not None), True) for i in batch]
+    inputs = model_inputs(processor, [load_image(i.image) for i in batch], asked, model)
+    length = inputs['input_ids'].shape[1]
+    stop = StoppingCriteriaList([StopAfterAnswer(processor.tokenizer, length)] if stop_at_answer else [])
+    out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=processor.tokenizer.pad_token_id,
+                         stopping_criteria=stop, return_dict_in_generate=True, **options)
+    return asked, length, out
+
+@torch.no_grad()
+def mcq_generate(model, processor, items:list, batch_size:int=16, max_new_tokens:int=16, stop_at_answer:bool=True) -> list:
     "The model's raw greedy answer to each MCQ item, asked in the paper's template."
+    model.eval()
     answers = []
     for batch in batches(items, batch_size):
-        answers += generate_answers(model, processor, [load_image(i.image) for i in batch], [mcq_prompt(i) for i in batch],
-                                    max_new_tokens=max_new_tokens, batch_size=batch_size)
+        _, length, out = generate_in_template(model, processor, batch, max_new_tokens, stop_at_answer)
+        answers += [a.strip() for a in processor.tokenizer.batch_decode(out.sequences[:, length:], skip_special_tokens=True)]
     return answers
+
 
 # %% ../../nbs/40_evaluation/40_mcq.ipynb #a9b8efcb
 ANSWER_PREFIX = 'The correct answer is'
@@ -59,15 +93,6 @@ def answer_prompt(processor, question:str, with_image:bool=True, prefix:str=ANSW
     return full[:full.rindex(prefix) + len(prefix)]
 
 # %% ../../nbs/40_evaluation/40_mcq.ipynb #460c693f
-def model_inputs(processor, images:list, texts:list, model) -> dict:
-    "Left-padded processor inputs for `texts`, on `model`'s device, pixels in its dtype."
-    processor.tokenizer.padding_side = 'left'
-    inputs = processor(images=[[i] for i in images if i is not None] or None,   # one list per sample: Mllama and Gemma 3 need it
-                       text=texts, padding=True, return_tensors='pt', add_special_tokens=adds_bos(processor.tokenizer, texts))
-    inputs = {k: v.to(model.device) for k, v in inputs.items()}
-    if 'pixel_values' in inputs: inputs['pixel_values'] = inputs['pixel_values'].to(model.dtype)
-    return inputs
-
 def letter_contexts(processor, items:list, prefix:str=ANSWER_PREFIX) -> list:
     "For each item, (the chat up to the assistant's `prefix` and the lead, its option letters' token ids): where a letter comes next."
     tokens = {}
@@ -180,17 +205,16 @@ def letter_tail(processor, asked:str, scored:str) -> list|None:
     return after[len(before):] if after[:len(before)] == before and len(after) > len(before) else None
 
 @torch.no_grad()
-def mcq_generate_scored(model, processor, items:list, batch_size:int=16, max_new_tokens:int=16, prefix:str=ANSWER_PREFIX) -> tuple:
+def mcq_generate_scored(model, processor, items:list, batch_size:int=16, max_new_tokens:int=16, prefix:str=ANSWER_PREFIX,
+                        stop_at_answer:bool=True) -> tuple:
     "(greedy answers, letter scores): `mcq_generate` and `mcq_option_scores` together, the scores read from the generation's logits where it can."
     model.eval()
     answers, scores = [], []
     for pairs in batches(list(zip(items, letter_contexts(processor, items, prefix))), batch_size):
         batch, contexts = [item for item, _ in pairs], [context for _, context in pairs]
-        asked = [render(processor, chat_messages([Turn('human', mcq_prompt(i))], i.image is not None), True) for i in batch]
-        inputs = model_inputs(processor, [load_image(i.image) for i in batch], asked, model)
-        out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=processor.tokenizer.pad_token_id,
-                             return_dict_in_generate=True, output_logits=True)           # each step's logits kept
-        new = out.sequences[:, inputs['input_ids'].shape[1]:]
+        asked, length, out = generate_in_template(model, processor, batch, max_new_tokens, stop_at_answer,
+                                                  output_logits=True)          # each step's logits kept
+        new = out.sequences[:, length:]
         answers += [a.strip() for a in processor.tokenizer.batch_decode(new, skip_special_tokens=True)]
         for row, (scored, ids) in enumerate(contexts):
             tail = letter_tail(processor, asked[row], scored)
@@ -204,15 +228,17 @@ def mcq_generate_scored(model, processor, items:list, batch_size:int=16, max_new
 MCQ_MODES = ('generate', 'loglik', 'cloze')
 MODE_SETS = {'both': ('generate', 'loglik'), 'all': MCQ_MODES}       # several modes in one call
 
-def evaluate_mcq(model, processor, items:list, mode:str='generate', batch_size:int=16, max_new_tokens:int=16) -> list:
+def evaluate_mcq(model, processor, items:list, mode:str='generate', batch_size:int=16, max_new_tokens:int=16,
+                 stop_at_answer:bool=True) -> list:
     "Predictions for MCQ `items` by `mode`: 'generate' (the paper's protocol), 'loglik', 'cloze', 'both' (the first two) or 'all'."
     modes = MODE_SETS.get(mode, (mode,))
     if any(m not in MCQ_MODES for m in modes): raise ValueError(f"unknown mode {mode!r}; use one of {', '.join([*MCQ_MODES, *MODE_SETS])}")
     predictions = [{'record_id': i.record_id, 'key': i.key, 'question': i.question, 'options': list(i.options),
                     'answer': i.answer} for i in items]
     if 'generate' in modes:
-        if 'loglik' in modes: texts, scores = mcq_generate_scored(model, processor, items, batch_size, max_new_tokens)  # one generation, both modes
-        else: texts = mcq_generate(model, processor, items, batch_size, max_new_tokens)
+        if 'loglik' in modes: texts, scores = mcq_generate_scored(model, processor, items, batch_size, max_new_tokens,
+                                                                      stop_at_answer=stop_at_answer)  # one generation, both modes
+        else: texts = mcq_generate(model, processor, items, batch_size, max_new_tokens, stop_at_answer)
         for p, item, text in zip(predictions, items, texts): p['generated'], p['generate'] = text, parse_answer_letter(text, item.letters)
     if 'loglik' in modes:
         letters = ([item.letters[int(np.argmax(s))] for item, s in zip(items, scores)] if 'generate' in modes
