@@ -18,16 +18,24 @@ from ..data.benchmarks import mcq_prompt, parse_answer_letter
 from ..model.collate import chat_messages, render, adds_bos
 
 # %% auto #0
-__all__ = ['WHOLE_ANSWER', 'ANSWER_PREFIX', 'CACHED_CLOZE_MODELS', 'MCQ_MODES', 'MODE_SETS', 'batches', 'model_inputs',
-           'StopAfterAnswer', 'generate_in_template', 'mcq_generate', 'option_tokens', 'answer_prompt',
-           'letter_contexts', 'mcq_option_scores', 'mcq_loglik', 'cloze_texts', 'option_tails', 'cloze_scores_full',
-           'mcq_cloze', 'cache_of', 'right_padded', 'cloze_scores_cached', 'mcq_cloze_scores', 'letter_tail',
-           'mcq_generate_scored', 'evaluate_mcq', 'bootstrap_ci', 'accuracy_summary', 'letter_references',
-           'chance_level', 'mcq_metrics', 'write_run_metrics', 'read_run_metrics']
+__all__ = ['WHOLE_ANSWER', 'ANSWER_PREFIX', 'CACHED_CLOZE_MODELS', 'MCQ_MODES', 'MODE_SETS', 'batches', 'like_length_batches',
+           'token_lengths', 'model_inputs', 'StopAfterAnswer', 'generate_in_template', 'mcq_generate', 'option_tokens',
+           'answer_prompt', 'letter_contexts', 'mcq_option_scores', 'mcq_loglik', 'cloze_texts', 'option_tails',
+           'cloze_scores_full', 'mcq_cloze', 'cache_of', 'right_padded', 'cloze_scores_cached', 'mcq_cloze_scores',
+           'letter_tail', 'mcq_generate_scored', 'evaluate_mcq', 'bootstrap_ci', 'accuracy_summary',
+           'letter_references', 'chance_level', 'mcq_metrics', 'write_run_metrics', 'read_run_metrics']
 
 # %% ../../nbs/40_evaluation/40_mcq.ipynb #9155d211
 def batches(items:list, size:int):
     for at in range(0, len(items), size): yield items[at:at + size]
+
+def like_length_batches(lengths:list, size:int):
+    "Batches of indices, shortest rows first: a padded batch computes every row to its longest, so rows of like length waste little."
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)       # stable: ties keep the items' order
+    yield from batches(order, size)
+
+def token_lengths(processor, texts:list) -> list:
+    return [len(ids) for ids in processor.tokenizer(texts, add_special_tokens=False)['input_ids']] if texts else []
 
 def model_inputs(processor, images:list, texts:list, model) -> dict:
     "Left-padded processor inputs for `texts`, on `model`'s device, pixels in its dtype."
@@ -61,10 +69,10 @@ def generate_in_template(model, processor, batch:list, max_new_tokens:int, stop_
 def mcq_generate(model, processor, items:list, batch_size:int=16, max_new_tokens:int=16, stop_at_answer:bool=True) -> list:
     "The model's raw greedy answer to each MCQ item, asked in the paper's template."
     model.eval()
-    answers = []
-    for batch in batches(items, batch_size):
-        _, length, out = generate_in_template(model, processor, batch, max_new_tokens, stop_at_answer)
-        answers += [a.strip() for a in processor.tokenizer.batch_decode(out.sequences[:, length:], skip_special_tokens=True)]
+    answers = [None] * len(items)
+    for rows in like_length_batches(token_lengths(processor, [mcq_prompt(i) for i in items]), batch_size):
+        _, length, out = generate_in_template(model, processor, [items[r] for r in rows], max_new_tokens, stop_at_answer)
+        for r, a in zip(rows, processor.tokenizer.batch_decode(out.sequences[:, length:], skip_special_tokens=True)): answers[r] = a.strip()
     return answers
 
 
@@ -104,12 +112,12 @@ def letter_contexts(processor, items:list, prefix:str=ANSWER_PREFIX) -> list:
 def mcq_option_scores(model, processor, items:list, batch_size:int=16, prefix:str=ANSWER_PREFIX) -> list:
     "For each item, the log-probability of each option letter right after the assistant's `prefix` (and the lead)."
     model.eval()
-    scores = []
-    for batch in batches(list(zip(items, letter_contexts(processor, items, prefix))), batch_size):
-        texts = [text for _, (text, _) in batch]
-        logits = model(**model_inputs(processor, [load_image(i.image) for i, _ in batch], texts, model), logits_to_keep=1).logits
+    contexts, scores = letter_contexts(processor, items, prefix), [None] * len(items)
+    for rows in like_length_batches(token_lengths(processor, [text for text, _ in contexts]), batch_size):
+        texts = [contexts[r][0] for r in rows]
+        logits = model(**model_inputs(processor, [load_image(items[r].image) for r in rows], texts, model), logits_to_keep=1).logits
         logprobs = logits[:, -1].float().log_softmax(-1).cpu()
-        scores += [row[ids].tolist() for (_, (_, ids)), row in zip(batch, logprobs)]
+        for r, row in zip(rows, logprobs): scores[r] = row[contexts[r][1]].tolist()
     return scores
 
 def mcq_loglik(model, processor, items:list, batch_size:int=16, prefix:str=ANSWER_PREFIX) -> list:
@@ -209,17 +217,16 @@ def mcq_generate_scored(model, processor, items:list, batch_size:int=16, max_new
                         stop_at_answer:bool=True) -> tuple:
     "(greedy answers, letter scores): `mcq_generate` and `mcq_option_scores` together, the scores read from the generation's logits where it can."
     model.eval()
-    answers, scores = [], []
-    for pairs in batches(list(zip(items, letter_contexts(processor, items, prefix))), batch_size):
-        batch, contexts = [item for item, _ in pairs], [context for _, context in pairs]
-        asked, length, out = generate_in_template(model, processor, batch, max_new_tokens, stop_at_answer,
+    contexts, answers, scores = letter_contexts(processor, items, prefix), [None] * len(items), [None] * len(items)
+    for rows in like_length_batches(token_lengths(processor, [mcq_prompt(i) for i in items]), batch_size):
+        asked, length, out = generate_in_template(model, processor, [items[r] for r in rows], max_new_tokens, stop_at_answer,
                                                   output_logits=True)          # each step's logits kept
         new = out.sequences[:, length:]
-        answers += [a.strip() for a in processor.tokenizer.batch_decode(new, skip_special_tokens=True)]
-        for row, (scored, ids) in enumerate(contexts):
+        for row, (r, answer) in enumerate(zip(rows, processor.tokenizer.batch_decode(new, skip_special_tokens=True))):
+            answers[r], (scored, ids) = answer.strip(), contexts[r]
             tail = letter_tail(processor, asked[row], scored)
             wrote_it = tail is not None and len(tail) < len(out.logits) and new[row, :len(tail)].tolist() == tail
-            scores.append(out.logits[len(tail)][row].float().log_softmax(-1)[ids].tolist() if wrote_it else None)
+            scores[r] = out.logits[len(tail)][row].float().log_softmax(-1)[ids].tolist() if wrote_it else None
     missing = [j for j, s in enumerate(scores) if s is None]
     for j, s in zip(missing, mcq_option_scores(model, processor, [items[j] for j in missing], batch_size, prefix)): scores[j] = s
     return answers, scores

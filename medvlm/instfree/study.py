@@ -21,8 +21,9 @@ from .curve import LearningCurve, stage_steps, curve_steps
 from ..evaluation.mcq import evaluate_mcq, mcq_metrics, write_run_metrics, read_run_metrics
 
 # %% auto #0
-__all__ = ['check_benchmark', 'run_identity', 'differences', 'learning_curve', 'answered_alike', 'run_instruction_free',
-           'evaluate_run', 'study_folder', 'arm_folder', 'run_folder', 'listed', 'run_benchmark']
+__all__ = ['check_benchmark', 'run_identity', 'differences', 'learning_curve', 'answered_alike', 'shared_warmup',
+           'run_instruction_free', 'evaluate_run', 'study_folder', 'arm_folder', 'run_folder', 'listed',
+           'run_benchmark']
 
 # %% ../../nbs/60_instfree/62_study.ipynb #52b9f4b0
 def check_benchmark(benchmark:str):
@@ -63,11 +64,21 @@ def answered_alike(out:Path, same_as:Path|str, identity:dict) -> dict|None:
     write_run_metrics(out, metrics, predictions)
     return metrics
 
+def shared_warmup(warmup_from:Path|str|None, identity:dict) -> Path|None:
+    "The warm-up folder of run `warmup_from`, the same proxy run as `identity` but for its method (None: no run named)."
+    if warmup_from is None or not get_method(identity['method']).proxy: return None
+    twin = read_state(Path(warmup_from)/'run.json', f'remove {warmup_from} and run again')
+    differing = [d for d in differences(twin, identity) if not d.startswith('method ')]
+    if differing or not get_method(twin['method']).proxy:
+        raise ValueError(f"{warmup_from}: is not the same proxy run with another method ({', '.join(differing) or twin['method']})")
+    return Path(warmup_from)/'train'/'warmup'
+
 def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path, data_root:Path|str,
                          preset:str='test', adapter:str|None=None, seed:int=0, mode:str='generate',
                          device:str='auto', callbacks:list=(), progress:bool=True, allow_outside_root:bool=False,
-                         same_as:Path|str|None=None, curve:bool=True) -> dict|None:
-    "Tune `model` on `benchmark` by `method`, evaluate on its test MCQs, write everything under `out`; the metrics."
+                         same_as:Path|str|None=None, curve:bool=True, warmup_from:Path|str|None=None) -> dict|None:
+    """Tune `model` on `benchmark` by `method`, evaluate on its test MCQs, write everything under `out`; the metrics.
+    `warmup_from`: a finished run of the other proxy method, otherwise the same, whose warm-up this run starts from."""
     check_benchmark(benchmark)
     out, config, chosen = Path(out), get_tune_preset(preset), get_method(method)
     adapter = adapter or config.adapter
@@ -77,6 +88,7 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
         raise FileExistsError(f"{out}: holds another run ({different}); pick another --out or remove it")
     if (out/'metrics.json').is_file(): return read_run_metrics(out)
     if same_as is not None and not chosen.trains: return answered_alike(out, same_as, identity)
+    warmup = shared_warmup(warmup_from, identity)
     result = load_dataset(benchmark, data_root, **load_options(benchmark, allow_outside_root))
     items, skipped = test_questions(result, config.max_test)
     if not items: raise ValueError(f"{data_root}: no test questions for {benchmark}")
@@ -96,7 +108,7 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
         records = result.split('train')[:config.max_train]
         curve = learning_curve(model_, processor, curve_items, len(records) * config.repeat.get(benchmark, 1), config, seed)
         history = tune(model_, processor, records, benchmark, chosen, config, out/'train', seed,
-                       [*callbacks, *([curve] if curve else [])], progress=progress)
+                       [*callbacks, *([curve] if curve else [])], progress=progress, warmup_from=warmup)
         if not processes.is_main_process: return None   # the main process saves and evaluates
         save_adapter(model_, out/'adapter')
     elif not processes.is_main_process: return None
@@ -155,18 +167,20 @@ def run_benchmark(runs_dir:Path|str, benchmark:str, methods:str|list, seeds:int|
     check_benchmark(benchmark)
     for method in methods: get_method(method)             # a typo fails now, not after hours of other runs
     done, failed, curve_seeds = [], [], get_tune_preset(preset).curve_seeds or len(seeds)
+    warmed = {}                                             # seed: its first finished proxy run, whose warm-up the other takes
     for method in methods:
         trains, first = get_method(method).trains, None     # an untrained method answers alike for every seed: asked once
         for seed in seeds:
             out = run_folder(runs_dir, benchmark, method, seed, preset, adapter)
             try: metrics = run_instruction_free(out, benchmark, method, model, data_root, preset, adapter, seed, mode,
                                                 progress=progress, same_as=None if trains else first,
-                                                curve=curve and seeds.index(seed) < curve_seeds)
+                                                curve=curve and seeds.index(seed) < curve_seeds, warmup_from=warmed.get(seed))
             except Exception as e:
                 failed.append(f"{method} seed {seed}: {e}"); log(f"{benchmark} / {method} / seed {seed}: FAILED — {e}")
                 continue
             if metrics is None: continue                    # not the main process of an `accelerate launch`
             first = first or out
+            if get_method(method).proxy: warmed.setdefault(seed, out)
             done.append(metrics)
             log(f"{benchmark} / {method} / seed {seed}: accuracy {metrics['accuracy']:.3f} (n {metrics['n']}, "
                 f"unparseable {metrics['unparseable']}) in {out}")

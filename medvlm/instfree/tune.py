@@ -6,17 +6,19 @@
 from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+import shutil
 
 import torch
 
 from ..core.records import Turn, load_image
 from ..data.benchmarks import describe, MCQ_BENCHMARKS
 from ..model.collate import ChatCollator, ChatExample
-from ..model.train import TrainConfig, Callback, train
+from ..model.train import TrainConfig, Callback, train, latest_checkpoint
 
 # %% auto #0
 __all__ = ['TUNE_PRESETS', 'HANDCRAFTED', 'METHODS', 'TuneConfig', 'get_tune_preset', 'Method', 'get_method', 'shuffle_phrases',
-           'shuffle_response', 'tuning_examples', 'placeholder_token', 'ProxyInstruction', 'Momentum', 'tune']
+           'shuffle_response', 'tuning_examples', 'placeholder_token', 'ProxyInstruction', 'Momentum', 'share_warmup',
+           'tune']
 
 # %% ../../nbs/60_instfree/60_tune.ipynb #e7b8bc24
 @dataclass
@@ -160,9 +162,20 @@ class Momentum(Callback):
 # %% ../../nbs/60_instfree/60_tune.ipynb #c60a2752
 def _trainable(model) -> list: return [p for p in model.parameters() if p.requires_grad]
 
+def share_warmup(source:Path|str, target:Path|str) -> bool:
+    "Copy the newest checkpoint of the warm-up folder `source` into `target`, when `target` has none; whether it did."
+    found = latest_checkpoint(source)
+    if found is None or latest_checkpoint(target) is not None: return False
+    work = Path(target)/'checkpoints'/f'.{found.name}.tmp'
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(found, work)
+    work.rename(work.parent/found.name)                       # complete, or not there
+    return True
+
 def tune(model, processor, records:list, benchmark:str, method:Method|str, config:TuneConfig, out:Path|str,
-         seed:int=0, callbacks:list=(), accelerator=None, progress:bool=True) -> dict:
-    "Tune `model` (with its adapter) on `records` by `method`; {stage: history}. Checkpoints under `out`."
+         seed:int=0, callbacks:list=(), accelerator=None, progress:bool=True, warmup_from:Path|str|None=None) -> dict:
+    """Tune `model` (with its adapter) on `records` by `method`; {stage: history}. Checkpoints under `out`.
+    `warmup_from`: the warm-up folder of the other proxy method's run with the same model, data, config and seed."""
     method, out = get_method(method) if isinstance(method, str) else method, Path(out)
     if not method.trains: return {}
     collate, transform = ChatCollator(processor), shuffle_response if method.shuffle else None
@@ -176,6 +189,7 @@ def tune(model, processor, records:list, benchmark:str, method:Method|str, confi
     proxy = ProxyInstruction(model, processor.tokenizer.convert_tokens_to_ids(placeholder), config.proxy_tokens, seed)
     examples = tuning_examples(records, benchmark, placeholder * config.proxy_tokens, config.repeat)
     adapter = _trainable(model)
+    if warmup_from is not None: share_warmup(warmup_from, out/'warmup')
     try:
         for p in adapter: p.requires_grad_(False)
         history = {'warmup': stage(proxy, examples, config.warmup_epochs, 'warmup', [])}
