@@ -67,3 +67,16 @@ def test_shipped_weights_reproduce_the_sanity_report_on_a_sample(default_world):
         agreement = np.mean([a == b for a, b in zip(mine, recorded)])
         assert agreement >= 0.95, f"{skill}: the shipped weights agree with sanity.json on {agreement:.0%} of 40 items"
         assert abs(np.mean(mine) - np.mean(recorded)) <= 0.05, skill
+
+
+def test_attribute_breakdown_is_what_the_item_scores_give(default_world):
+    "The by-attribute lines of sanity.json (and the model card) come from the report's own item scores, every item counted once."
+    from medvlm.base.sanity import attribute_breakdown, ATTRIBUTE_SKILLS
+    pretrained, sanity = read_json(SHIPPED/'pretrain.json'), read_json(SHIPPED/'sanity.json')
+    suite = sanity_items(default_world, pretrained['preset']['describe_only'], sanity['per_skill'], sanity['seed'])
+    assert sanity['by_attribute'] == attribute_breakdown(suite, sanity['item_scores'])
+    rows = {r['skill']: r for r in sanity['rows']}
+    for skill in ATTRIBUTE_SKILLS:
+        parts = sanity['by_attribute'][skill].values()
+        assert sum(p['n'] for p in parts) == rows[skill]['n'] and 'other' not in sanity['by_attribute'][skill]
+        assert abs(sum(p['n'] * p['score'] for p in parts) / rows[skill]['n'] - rows[skill]['score']) < 1e-3

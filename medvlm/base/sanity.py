@@ -4,7 +4,7 @@
 
 # %% ../../nbs/50_base/51_sanity.ipynb #04bf3cdc
 from __future__ import annotations
-import json
+import json, re
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +12,8 @@ import numpy as np
 from scipy import stats
 
 from ..core.records import read_json, write_json_atomic, write_text_atomic
-from ..data.benchmarks import MCQ_BENCHMARKS, parse_answer_letter
+from ..data.benchmarks import MCQ_BENCHMARKS, attribute_name, parse_answer_letter
+from ..synth.generic import GENERIC_VALUES
 from ..data.datasets import load_dataset
 from ..synth.tasks import SKILLS, skill_items, score_item
 from .pretrain import ImageCache, answer_items, scenes, data_fingerprint
@@ -20,9 +21,11 @@ from ..evaluation.mcq import mcq_generate
 from ..data.datasets import test_questions, load_options
 
 # %% auto #0
-__all__ = ['TARGETS', 'SHIPPED_BASE', 'SANITY_ITEMS', 'share_interval', 'mean_interval', 'letter_references', 'skill_row',
-           'position_row', 'medical_rows', 'sanity_items', 'sanity_report', 'report_figures', 'compare_reports',
-           'missed_targets', 'verdict', 'sanity_table', 'trained_steps', 'model_card', 'ship_base', 'shipped_summary']
+__all__ = ['TARGETS', 'ASKED', 'VALUES_LONGEST_FIRST', 'ATTRIBUTE_SKILLS', 'SHIPPED_BASE', 'SANITY_ITEMS', 'share_interval',
+           'mean_interval', 'letter_references', 'skill_row', 'position_row', 'asked_attribute', 'attribute_scores',
+           'attribute_breakdown', 'medical_rows', 'sanity_items', 'sanity_report', 'report_figures', 'compare_reports',
+           'missed_targets', 'verdict', 'sanity_table', 'attribute_text', 'trained_steps', 'model_card', 'ship_base',
+           'shipped_summary']
 
 # %% ../../nbs/50_base/51_sanity.ipynb #cebb900d
 def share_interval(hits:int, n:int) -> list:
@@ -71,6 +74,29 @@ def position_row(items:list, scored:list) -> dict:
     return {'skill': 'position_spread', 'n': len(items), 'mean': round(mean, 4), 'letters': letters,
             'spread': round(spread, 4), 'target': TARGETS['position_spread'], 'met': spread <= TARGETS['position_spread']}
 
+ASKED = re.compile(r"What is the ([a-z ]+)\?")       # the template's question names the attribute
+VALUES_LONGEST_FIRST = sorted(((v, k) for k, values in GENERIC_VALUES.items() for v in values), key=lambda p: -len(p[0]))
+
+def asked_attribute(question:str) -> str:
+    "The attribute a generic-world question is about: the one the template names, else the one whose value it names."
+    asked = ASKED.search(question)
+    if asked: return asked.group(1)
+    text = question.lower()
+    return next((attribute_name(k) for v, k in VALUES_LONGEST_FIRST if re.search(rf'\b{v}\b', text)), 'other')
+
+ATTRIBUTE_SKILLS = ('mcq', 'mcq_describe_only', 'yesno')
+
+def attribute_scores(items:list, scores:list) -> dict:
+    "{attribute asked: n, score, 95 % interval}: which attributes a skill fails on, not only how often."
+    by_attribute = {}
+    for item, score in zip(items, scores): by_attribute.setdefault(asked_attribute(item.question), []).append(score)
+    return {k: {'n': len(v), 'score': round(float(np.mean(v)), 4), 'ci': share_interval(sum(v), len(v))}
+            for k, v in sorted(by_attribute.items())}
+
+def attribute_breakdown(suite:dict, item_scores:dict) -> dict:
+    "{skill: attribute_scores} of the suite's `ATTRIBUTE_SKILLS`, from each item's score (as a report keeps them)."
+    return {skill: attribute_scores(suite[skill], item_scores[skill]) for skill in ATTRIBUTE_SKILLS if skill in item_scores}
+
 # %% ../../nbs/50_base/51_sanity.ipynb #f0c12495
 def medical_rows(model, processor, roots:dict, per_set:int=200, batch_size:int=32) -> list:
     "Zero-shot parse rate and accuracy on the test questions of each MCQ benchmark found in `roots`."
@@ -111,10 +137,11 @@ def sanity_report(model, processor, world:Path|str, pretrained:dict, per_skill:i
                  'met': parse / len(mcq_like) >= TARGETS['mcq_parse']})
     rows.append(position_row([i for i, _ in by_skill['mcq']], [s for _, s in by_skill['mcq']]))
     medical = medical_rows(model, processor, medical_roots or {}, medical_per_set)
+    item_scores = {skill: [s for _, (s, _) in pairs] for skill, pairs in by_skill.items()}
     return {'recipe': pretrained['recipe'], 'data': data_fingerprint(world), 'seed': pretrained['seed'],
-            'per_skill': per_skill, 'rows': rows, 'medical': medical,
+            'per_skill': per_skill, 'rows': rows, 'by_attribute': attribute_breakdown(suite, item_scores), 'medical': medical,
             'met': all(r['met'] for r in rows + medical),
-            'item_scores': {skill: [s for _, (s, _) in pairs] for skill, pairs in by_skill.items()}}
+            'item_scores': item_scores}
 
 # %% ../../nbs/50_base/51_sanity.ipynb #3856cbe2
 def report_figures(report:dict) -> dict:
@@ -157,6 +184,12 @@ def sanity_table(report:dict) -> str:
         lines.append(f"| {r['benchmark']} zero-shot accuracy | {r['n']} | {_fmt(r['accuracy'])} | "
                      f"{r['ci'][0]:.3f}–{r['ci'][1]:.3f} | {_fmt(r['chance'])} | {_fmt(r['always_a'])} | – | – |")
     return '\n'.join(lines)
+
+def attribute_text(report:dict) -> str:
+    "Accuracy by the attribute asked, one line per skill kept (empty for a report made before it was kept)."
+    lines = [f"- `{skill}`: " + '; '.join(f"{k} {v['score']:.2f} (n {v['n']}, {v['ci'][0]:.2f}–{v['ci'][1]:.2f})" for k, v in rows.items())
+             for skill, rows in report.get('by_attribute', {}).items()]
+    return 'Accuracy by the attribute asked:\n' + '\n'.join(lines) if lines else ''
 
 def _ramp_text(preset:dict) -> str:
     return f", the option count growing from 2 to 6 over the first {preset['ramp']:.0%} of each" if preset['ramp'] else ', 2 to 6 options throughout'
@@ -223,6 +256,8 @@ Recipe hash `{pretrained['recipe']}`, generic-world fingerprint `{pretrained['da
 
 {verdict(report)}
 
+{attribute_text(report)}
+
 ## What it cannot do
 It knows only the generic world's shapes, colours, sizes, fills, positions, counts and backgrounds, at 64×64
 pixels. It has never seen a medical image: for the medical benchmarks the table gives how often it answers in the
@@ -254,4 +289,4 @@ def shipped_summary(folder:Path|str=SHIPPED_BASE) -> str:
     made = (f"{pretrained['parameters']:,} parameters; `{preset['name']}` preset, {sum(trained_steps(pretrained).values()):,} steps of batch "
             f"{preset['batch_size']} in {(pretrained['vision_seconds'] + pretrained['train_seconds']) / 60:.0f} min "
             f"({pretrained['samples_per_second']} samples/s); recipe `{pretrained['recipe']}`.")
-    return f"{sanity_table(report)}\n\n{verdict(report)} {made}\n"
+    return f"{sanity_table(report)}\n\n{verdict(report)} {made}\n\n{attribute_text(report)}\n"
