@@ -13,8 +13,14 @@ scenes every 300 steps (MCQ also by asked attribute); at the end 200 items each 
 
     cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python /work/main/benchmarks/base_continue.py reason 1500 1e-3 /tmp/rederive/data/generic
 
-Measured 2026-12-06 on one 2-core machine (0.79 s a step for `reason`, 0.6 s for `continue`) — see 50_pretrain,
-"Answering after a description".
+Measured 2026-12-06 on one 2-core machine (0.79 s a step for `reason`, about 0.6 s for the others), final 200 items:
+
+    reason   1500 1e-3: MCQ 0.685, described-only 0.25, lookup 0.98, yes/no 0.86
+    continue 1500 3e-4: MCQ 0.69, described-only 0.205, lookup 0.99, yes/no 0.855
+    focus    1500 3e-4: MCQ 0.77 (colour 0.93, shape 0.64, count 0.93, position 0.30), described-only 0.25, yes/no 0.89
+    focus    3000 5e-4: MCQ 0.895 (colour 0.97, shape 0.95, count 1.00, position 0.30), described-only 0.24, lookup 0.995, yes/no 0.95
+
+50_pretrain, "Where v10's MCQ fails", has the curves.
 """
 import re, sys, time, dataclasses
 from pathlib import Path
