@@ -23,7 +23,7 @@ Measured 2026-12-06 on one 2-core machine (0.79 s a step for `reason`, about 0.6
 
 50_pretrain, "Where v10's MCQ fails", has the curves.
 """
-import re, sys, time, dataclasses
+import sys, time, dataclasses
 from pathlib import Path
 import torch
 from transformers import AutoProcessor, LlavaForConditionalGeneration
@@ -33,7 +33,7 @@ from medvlm.core.records import Turn
 from medvlm.data.benchmarks import attribute_name
 from medvlm.synth.generic import describe_generic, GENERIC_VALUES
 from medvlm.base.pretrain import SkillStream, get_pretrain_preset, ImageCache, scenes, skill_scores
-from medvlm.base.sanity import sanity_items
+from medvlm.base.sanity import sanity_items, asked_attribute
 from medvlm.model.collate import ChatCollator, generate_answers
 from medvlm.model.train import TrainConfig, train, Callback
 
@@ -75,7 +75,7 @@ def by_attribute(items, answers):
     "MCQ accuracy by the attribute asked."
     got = {}
     for item, answer in zip(items, answers):
-        if item.skill == 'mcq': got.setdefault(re.search(r'What is the ([a-z ]+)\?', item.question).group(1), []).append(score_item(item, answer)[0])
+        if item.skill == 'mcq': got.setdefault(asked_attribute(item.question), []).append(score_item(item, answer)[0])
     return {k: round(sum(v) / len(v), 2) for k, v in got.items()}
 
 def ask(items): return generate_answers(model, processor, [images(i.image) for i in items], [i.question for i in items],

@@ -15,10 +15,9 @@ world = Path(sys.argv[1])
 pretrained, report = read_json(SHIPPED_BASE/'pretrain.json'), read_json(SHIPPED_BASE/'sanity.json')
 suite = sanity_items(world, pretrained['preset']['describe_only'], report['per_skill'], report['seed'])
 scored = list(zip(suite['mcq'], report['item_scores']['mcq']))
-cells, by_attribute = collections.defaultdict(list), collections.defaultdict(list)
-for item, score in scored:
-    cells[item.answer, asked_attribute(item.question)].append(score); by_attribute[asked_attribute(item.question)].append(score)
-accuracy = {a: sum(v) / len(v) for a, v in by_attribute.items()}
+cells = collections.defaultdict(list)
+for item, score in scored: cells[item.answer, asked_attribute(item.question)].append(score)
+accuracy = {a: row['score'] for a, row in report['by_attribute']['mcq'].items()}     # kept in the report
 for letter in sorted({item.answer for item, _ in scored}):
     mine = [(item, s) for item, s in scored if item.answer == letter]
     expected = sum(accuracy[asked_attribute(i.question)] for i, _ in mine) / len(mine)
