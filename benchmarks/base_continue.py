@@ -5,8 +5,9 @@
   seen only in descriptions included) instead of from perception and lookup in one pass.
 - `continue`: v10's own every-task mix and answers, for more steps (v10's MCQ and yes/no were still rising when its
   schedule ended).
-- `focus`: as `continue`, but MCQ and yes/no ask about shape or position (the attributes v10 fails to compare with an
-  option, though it names them) 60 % of the time when the scene has them.
+- `focus`: as `continue`, but the scene questions (MCQ, yes/no and open answers: every task that picks an attribute to
+  ask) ask about shape or position (the attributes v10 fails to compare with an option, though it names them) 60 % of
+  the time when the scene has them.
 
 Held-out items: the sanity suite's first 100 `mcq`, `mcq_describe_only` (and, for `continue`, `yesno`) on the `test`
 scenes every 300 steps (MCQ also by asked attribute); at the end 200 items each of mcq, mcq_describe_only, lookup_novel and yes/no.
