@@ -39,6 +39,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'medvlm.base.pretrain._stage1': ('50_base/pretrain.html#_stage1', 'medvlm/base/pretrain.py'),
                                       'medvlm.base.pretrain.answer_items': ( '50_base/pretrain.html#answer_items',
                                                                              'medvlm/base/pretrain.py'),
+                                      'medvlm.base.pretrain.begun_base': ('50_base/pretrain.html#begun_base', 'medvlm/base/pretrain.py'),
+                                      'medvlm.base.pretrain.begun_model': ('50_base/pretrain.html#begun_model', 'medvlm/base/pretrain.py'),
                                       'medvlm.base.pretrain.check_words': ('50_base/pretrain.html#check_words', 'medvlm/base/pretrain.py'),
                                       'medvlm.base.pretrain.check_work': ('50_base/pretrain.html#check_work', 'medvlm/base/pretrain.py'),
                                       'medvlm.base.pretrain.code_digest': ('50_base/pretrain.html#code_digest', 'medvlm/base/pretrain.py'),

@@ -123,7 +123,7 @@ def pretrain_command(args) -> int:
     settings = _settings(args)
     seed = settings.seed if args.seed is None else args.seed
     out, world = Path(args.out or settings.runs_dir/'base'/args.preset), args.data or settings.synthetic_dir/'generic'
-    pretrained = pretrain(out, world, args.preset, seed, force=args.force, threads=args.threads)
+    pretrained = pretrain(out, world, args.preset, seed, force=args.force, threads=args.threads, start_from=args.start_from)
     sanity = out/'sanity.json'
     if args.force or not sanity.is_file() or read_json(sanity).get('recipe') != pretrained['recipe']:
         with torch_threads(pretrained['threads']):      # measured with the sums the base was trained with
@@ -147,6 +147,8 @@ def add_pretrain_command(commands):
     command.add_argument('--preset', default='base', help='recipe: test, small or base, the shipped base\'s (default: base)')
     command.add_argument('--seed', type=int, help='random seed (default: the settings\' seed)')
     command.add_argument('--force', action='store_true', help='train again even if the checkpoint is up to date')
+    command.add_argument('--start-from', type=Path, help='a base this recipe trained up to its focus stage (models/tiny-base, v10): '
+                         'run the focus stage alone on its weights')
     command.add_argument('--threads', type=int,
                          help="CPU threads for torch (default: the preset's, 2 for base, as the shipped base was trained: another "
                               "count rounds sums in another order and the figures drift; 0: torch's default)")

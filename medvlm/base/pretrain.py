@@ -22,11 +22,12 @@ from ..model.train import TrainConfig, Callback, train, latest_checkpoint
 from ..data.vqa_loaders import load_llava
 
 # %% auto #0
-__all__ = ['PRETRAIN_PRESETS', 'STAGES', 'STAGE_KEYS', 'CHECK_WORDS_SEED', 'PretrainPreset', 'get_pretrain_preset', 'ImageCache',
-           'generic_split', 'scenes', 'SkillStream', 'tokenizer_texts', 'instruction_words', 'pretrain_vision',
-           'scene_labels', 'answer_items', 'skill_scores', 'SkillCurve', 'check_words', 'lookup_checks', 'LookupGate',
-           'recipe_modules', 'code_digest', 'recipe_hash', 'data_fingerprint', 'untrained_base', 'check_work',
-           'torch_threads', 'train_stages', 'pretrain']
+__all__ = ['PRETRAIN_PRESETS', 'STAGES', 'STAGE_KEYS', 'CHECK_WORDS_SEED', 'BEFORE_FOCUS', 'PretrainPreset',
+           'get_pretrain_preset', 'ImageCache', 'generic_split', 'scenes', 'SkillStream', 'tokenizer_texts',
+           'instruction_words', 'pretrain_vision', 'scene_labels', 'answer_items', 'skill_scores', 'SkillCurve',
+           'check_words', 'lookup_checks', 'LookupGate', 'recipe_modules', 'code_digest', 'recipe_hash',
+           'data_fingerprint', 'untrained_base', 'begun_base', 'begun_model', 'check_work', 'torch_threads',
+           'train_stages', 'pretrain']
 
 # %% ../../nbs/50_base/50_pretrain.ipynb #d7429fb6
 @dataclass
@@ -57,16 +58,20 @@ class PretrainPreset:
     checkpoint_every: int = 500         # steps between checkpoints (resume after an interrupt)
     curve_every: int = 0                # steps between held-out measurements (0: none)
     curve_items: int = 64               # held-out items per skill at each measurement
+    focus_steps: int = 0                # optimiser steps of stage 4: every task, the scene questions weighted toward `focus`
+    focus_lr: float = 5e-4              # peak of stage 4's one-cycle schedule
+    focus: tuple = ()                   # the attributes stage 4 asks about `focus_share` of the time
+    focus_share: float = 0.6
     threads: int = 0                    # torch's CPU threads (0: as set): the count fixes the order of the sums, so the weights
 
 PRETRAIN_PRESETS = {
     'test': PretrainPreset('test', steps=6, warm_steps=6, hold_steps=4, hold_every=2, hold_items=2, batch_size=8, spec={'text_layers': 2, 'vision_layers': 1},
-                           vision_epochs=1, checkpoint_every=4, curve_every=6, curve_items=4),
+                           vision_epochs=1, checkpoint_every=4, curve_every=6, curve_items=4, focus_steps=4, focus=('shape',)),
     'small': PretrainPreset('small', steps=720, warm_steps=480, spec={'vocab_size': 1536}, curve_every=200),
     'base': PretrainPreset('base', steps=6500, warm_steps=10000, hold_steps=9000, hold_mix={'lookup': 0.75, 'copy': 0.25}, lr=1e-3, full_lr=5e-4, ramp=0.0, warm_mix={'copy': 0.5, 'lookup': 0.5},
                            mix={'describe': 0.17, 'mcq': 0.3, 'yesno': 0.16, 'open': 0.1, 'lookup': 0.15, 'stated': 0.1, 'copy': 0.02},
                            warm_pool='train', syllables=True, spec={'vocab_size': 1536, 'tie_embeddings': False},
-                           curve_every=1000, threads=2),
+                           curve_every=1000, threads=2, focus_steps=3000, focus_lr=5e-4, focus=('shape', 'position')),
 }
 
 def get_pretrain_preset(name:str) -> PretrainPreset:
@@ -93,19 +98,19 @@ def _draw(rng, mix:dict) -> str:
     names, shares = list(mix), np.array(list(mix.values()), dtype=float)
     return names[rng.choice(len(names), p=shares / shares.sum())]
 
-STAGES = ('warm', 'hold', 'full')      # stage 2, the text-only warm-up, held until the lookup forms; stage 3, every task
-STAGE_KEYS = {'warm': 0, 'full': 1, 'hold': 2}   # each stage's draws; the hold came last (v8), so the others draw as before
+STAGES = ('warm', 'hold', 'full', 'focus')   # stage 2, the text-only warm-up, held until the lookup forms; stage 3, every task; 4, focused
+STAGE_KEYS = {'warm': 0, 'full': 1, 'hold': 2, 'focus': 3}   # each stage's draws; the hold came last (v8), so the others draw as before
 
 class SkillStream:
     "The training examples of one stage of `preset`, example `i` drawn from `(seed, stage, i)`: a curriculum read in order."
     def __init__(self, scene_list:list, images:ImageCache, preset:PretrainPreset, seed:int=0, stage:str='full'):
         if stage not in STAGES: raise ValueError(f"unknown stage {stage!r}; known: {', '.join(STAGES)}")
         self.scenes, self.images, self.preset, self.seed, self.stage = scene_list, images, preset, seed, stage
-        self.warm = stage != 'full'             # the warm-up and its hold: text only
-        self.mix = {'warm': preset.warm_mix, 'hold': preset.hold_mix or preset.warm_mix, 'full': preset.mix}[stage]
+        self.warm = stage in ('warm', 'hold')   # the warm-up and its hold: text only
+        self.mix = {'warm': preset.warm_mix, 'hold': preset.hold_mix or preset.warm_mix, 'full': preset.mix, 'focus': preset.mix}[stage]
         self.words = core_words() if self.warm and preset.warm_pool == 'core' else train_words()
         self.keys = [k for k in GENERIC_VALUES if k not in preset.describe_only]
-        self.count = {'warm': preset.warm_steps, 'hold': preset.hold_steps, 'full': preset.steps}[stage] * preset.batch_size
+        self.count = {'warm': preset.warm_steps, 'hold': preset.hold_steps, 'full': preset.steps, 'focus': preset.focus_steps}[stage] * preset.batch_size
 
     def __len__(self) -> int: return self.count
 
@@ -118,7 +123,8 @@ class SkillStream:
         task = _draw(rng, self.mix)
         image, attributes = self.scenes[rng.integers(len(self.scenes))]
         uses_image, turns = TASKS[task](rng, attributes, keys=self.keys, words=self.words, n_max=self.options_cap(i / self.count),
-                                        image_share=0.0 if self.warm else 0.5, max_words=1 if self.warm else 3)
+                                        image_share=0.0 if self.warm else 0.5, max_words=1 if self.warm else 3,
+                                        **({'focus': self.preset.focus, 'focus_share': self.preset.focus_share} if self.stage == 'focus' else {}))
         return ChatExample(self.images(image) if uses_image else None, turns)
 
 def tokenizer_texts(streams:list, count:int=20000) -> list:
@@ -269,7 +275,8 @@ def data_fingerprint(root:Path) -> str:
 # %% ../../nbs/50_base/50_pretrain.ipynb #18294601
 def untrained_base(streams:list, preset:PretrainPreset, seed:int=0, count:int=20000) -> tuple:
     "(model, processor) of `preset` before any training: its tokenizer learnt from `count` examples of the stages' streams."
-    texts = tokenizer_texts([s for s in streams if s.stage != 'hold'], count)   # the hold's length is a cap, not its share
+    texts = tokenizer_texts([s for s in streams if s.stage not in ('hold', 'focus')], count)   # the hold's length is a cap, not
+    # its share; the focus stage came later (v11): so the tokenizer, and the stages before it, are as they were
     return build_tiny_base(texts, TinyBaseSpec(**preset.spec), seed=seed,
                            whole_words=instruction_words(texts) if preset.syllables else None)
 
@@ -285,6 +292,24 @@ def _stage1(work:Path, streams:list, preset:PretrainPreset, seed:int) -> tuple:
     model = LlavaForConditionalGeneration.from_pretrained(folder)       # both paths continue from the saved weights
     for p in model.model.vision_tower.parameters(): p.requires_grad_(False)    # frozen, as LLaVA freezes CLIP
     return model, AutoProcessor.from_pretrained(folder), read_json(folder/'vision.json')
+
+BEFORE_FOCUS = ('warm', 'hold', 'full')
+
+def begun_base(start:Path, wanted:dict) -> dict:
+    "The pretrain.json of the base at `start` if it is this recipe's run up to its focus stage (the same preset but that stage's fields, seed, world and threads)."
+    done = read_state(Path(start)/'pretrain.json', f'{start} is not a pretrained base')
+    before = lambda preset: {k: v for k, v in preset.items() if not k.startswith('focus')}
+    differ = [f'preset.{k}' for k, v in before(wanted['preset']).items() if before(done['preset']).get(k) != v]
+    differ += [k for k in ('seed', 'data', 'threads') if done.get(k) != wanted[k]]
+    differ += ['its stages (it has a focus stage)'] * bool(set(done.get('stage_steps', {})) - set(BEFORE_FOCUS))
+    if differ: raise ValueError(f"{start}: not this recipe's run up to its focus stage; it differs in {', '.join(differ)}")
+    return done
+
+def begun_model(start:Path) -> tuple:
+    "(model, processor) of the base at `start`, its vision tower frozen as the recipe keeps it."
+    model = LlavaForConditionalGeneration.from_pretrained(start)
+    for p in model.model.vision_tower.parameters(): p.requires_grad_(False)
+    return model, AutoProcessor.from_pretrained(start)
 
 def check_work(work:Path, wanted:dict) -> None:
     "Refuse to resume a work folder that an interrupted run of another recipe, seed or world left behind."
@@ -303,22 +328,28 @@ def torch_threads(count:int):
     try: yield
     finally: torch.set_num_threads(before)
 
-def train_stages(work:Path, data_root:Path, chosen:PretrainPreset, seed:int, progress:bool=True, callbacks:list=()) -> tuple:
-    "(model, processor, figures) after the recipe's stages, each resumed from its latest checkpoint under `work`."
+def train_stages(work:Path, data_root:Path, chosen:PretrainPreset, seed:int, progress:bool=True, callbacks:list=(),
+                 start:Path|None=None, begun:dict|None=None) -> tuple:
+    """(model, processor, figures) after the recipe's stages, each resumed from its latest checkpoint under `work`;
+    with `start` (a base) and `begun` (its pretrain.json, `begun_base`), the stages before the focus stage are that run's."""
     images = ImageCache(data_root)
     streams = [SkillStream(scenes(data_root, 'train'), images, chosen, seed, stage) for stage in STAGES]
     started = time.perf_counter()
-    model, processor, vision = _stage1(work, streams, chosen, seed)
-    vision_seconds = time.perf_counter() - started
+    if begun: (model, processor), vision = begun_model(start), begun['vision']
+    else: model, processor, vision = _stage1(work, streams, chosen, seed)
+    vision_seconds = begun['vision_seconds'] if begun else time.perf_counter() - started
     held_out = [item for items in skill_items(scenes(data_root, 'val'), chosen.describe_only, chosen.curve_items, seed).values()
                 for item in items]
     curve = SkillCurve(chosen.curve_every, held_out, processor, images)
     gate = LookupGate(chosen.hold_every, chosen.hold_until, lookup_checks(check_words(), chosen.hold_items), processor)
     history, seconds, done = [], {}, {}
+    if begun:                                                              # its figures, as if this run had made them
+        curve.points, gate.points, history = list(begun['curve']), list(begun['hold_checks']), list(begun['history'])
+        seconds, done = dict(begun['stage_seconds']), dict(begun['stage_steps'])
     for stream in streams:
-        if not len(stream): continue
+        if not len(stream) or stream.stage in done: continue
         hold, steps = stream.stage == 'hold', len(stream) // chosen.batch_size
-        lr = {'hold': chosen.hold_lr, 'full': chosen.full_lr or chosen.lr}.get(stream.stage, chosen.lr)
+        lr = {'hold': chosen.hold_lr, 'full': chosen.full_lr or chosen.lr, 'focus': chosen.focus_lr}.get(stream.stage, chosen.lr)
         config = TrainConfig(epochs=1, batch_size=chosen.batch_size, lr=lr,
                              schedule='constant' if hold else 'one-cycle', warmup=chosen.warmup, seed=seed,
                              log_every=max(steps // 100, 1), checkpoint_every=chosen.checkpoint_every, shuffle=False)
@@ -332,13 +363,16 @@ def train_stages(work:Path, data_root:Path, chosen:PretrainPreset, seed:int, pro
                               'stage_seconds': {k: round(v, 1) for k, v in seconds.items()}, 'stage_steps': done, 'hold_checks': gate.points}
 
 def pretrain(out:Path|str, data_root:Path|str, preset:str='test', seed:int=0, force:bool=False, progress:bool=True,
-             callbacks:list=(), threads:int|None=None) -> dict:
-    "Pretrain the tiny base on the generic world at `data_root` into `out` (reused if already there; resumed if interrupted)."
+             callbacks:list=(), threads:int|None=None, start_from:Path|str|None=None) -> dict:
+    """Pretrain the tiny base on the generic world at `data_root` into `out` (reused if already there; resumed if interrupted).
+    `start_from`: a base this recipe trained up to its focus stage (an earlier version's, `begun_base` checks): only that stage runs."""
     out, data_root, chosen = Path(out), Path(data_root), get_pretrain_preset(preset)
     if not (data_root/'train.json').is_file(): raise FileNotFoundError(f"{data_root}: no generic world (train.json); run `medvlm synth generic`")
     threads = chosen.threads if threads is None else threads           # another count than the recipe's: other weights, so recorded
     wanted = {'preset': asdict(chosen), 'seed': seed, 'recipe': recipe_hash(chosen), 'data': data_fingerprint(data_root), 'threads': threads}
     wanted = json.loads(json.dumps(wanted))                              # as read back (tuples become lists)
+    begun = begun_base(Path(start_from), wanted) if start_from else None
+    if begun: wanted['started_from'] = {'recipe': begun['recipe'], 'train_seconds': begun['train_seconds']}   # not resumed without it
     report, work = out/'pretrain.json', out.parent/f'{out.name}.work'
     if report.is_file() and not force:
         done = read_json(report)
@@ -348,7 +382,8 @@ def pretrain(out:Path|str, data_root:Path|str, preset:str='test', seed:int=0, fo
     work.mkdir(parents=True, exist_ok=True)
     write_json_atomic(work/'wanted.json', wanted)
     with torch_threads(threads):
-        model, processor, figures = train_stages(work, data_root, chosen, seed, progress, callbacks)
+        model, processor, figures = train_stages(work, data_root, chosen, seed, progress, callbacks,
+                                                 Path(start_from) if start_from else None, begun)
     train_seconds = sum(figures['stage_seconds'].values())
     out.mkdir(parents=True, exist_ok=True)
     save_base(model, processor, out)

@@ -210,7 +210,13 @@ def _stages_text(pretrained:dict) -> str:
         hold = (f", held {tasks}at learning rate {preset['hold_lr']} for {steps['hold']:,} more steps until the lookup over check words "
                 f"(made-up words neither trained on nor tested) reached {reached:.2f}" +
                 (f" (≥ {until})" if reached >= until else f", short of {until}: the cap of {preset['hold_steps']:,} steps ended it"))
-    return f"{warm}{hold}, and {steps['full']:,} steps of every task (one-cycle, peak {preset.get('full_lr') or preset['lr']})"
+    full = f"{steps['full']:,} steps of every task (one-cycle, peak {preset.get('full_lr') or preset['lr']})"
+    if not steps.get('focus'): return f"{warm}{hold}, and {full}"
+    begun = pretrained.get('started_from')
+    earlier = (f" (these stages are recipe `{begun['recipe']}`'s run, {begun['train_seconds'] / 60:.1f} min, which this one started from)"
+               if begun else '')
+    return (f"{warm}{hold}, {full}{earlier}, and {steps['focus']:,} steps of every task with the scene questions asking about "
+            f"{' or '.join(preset['focus'])} {preset['focus_share']:.0%} of the time (one-cycle, peak {preset['focus_lr']})")
 
 def _pieces_text(preset:dict) -> str:
     if not preset['syllables']: return 'Its tokenizer splits words as GPT-2 does.'

@@ -84,7 +84,10 @@ def distinct_phrases(rng:np.random.Generator, words:list, n:int, k:int|None=None
     return found
 
 # %% ../../nbs/20_synth/29_tasks.ipynb #52b4dd37
-def _asked(rng, attributes, keys):
+def _asked(rng, attributes, keys, focus=(), focus_share=0.0):
+    "The attribute to ask about: one of `focus` `focus_share` of the time when the scene has one, else any of `keys` it has."
+    focused = [k for k in focus if k in attributes and k in keys]
+    if focused and rng.random() < focus_share: return focused[rng.integers(len(focused))]     # no draw without a focus
     present = [k for k in keys if k in attributes]
     return present[rng.integers(len(present))]
 
@@ -93,23 +96,23 @@ def task_describe(rng, attributes, **_):
     instruction = DESCRIBE_INSTRUCTIONS[rng.integers(len(DESCRIBE_INSTRUCTIONS))]
     return True, [human(instruction), Turn('gpt', describe_generic(attributes))]
 
-def task_mcq(rng, attributes, keys, n_max=5, **_):
+def task_mcq(rng, attributes, keys, n_max=5, focus=(), focus_share=0.0, **_):
     "The paper's MCQ about one attribute of the image, 2 to `n_max` options."
-    key = _asked(rng, attributes, keys)
+    key = _asked(rng, attributes, keys, focus, focus_share)
     values, truth = GENERIC_VALUES[key], attributes[key]
     n = int(rng.integers(2, min(n_max, len(values)) + 1))
     options, at = options_with(truth, [v for v in values if v != truth], n, rng)
     return True, mcq_turns(f"What is the {attribute_name(key)}?", options, at)
 
-def task_yesno(rng, attributes, keys, **_):
+def task_yesno(rng, attributes, keys, focus=(), focus_share=0.0, **_):
     "'Is the object red?' → 'Yes' or 'No', each half of the time; 3 times in 10 asked in lower case, as PathVQA asks."
-    question, answer = generic_yesno(attributes, _asked(rng, attributes, keys), rng)
+    question, answer = generic_yesno(attributes, _asked(rng, attributes, keys, focus, focus_share), rng)
     if rng.random() < 0.3: question = question[0].lower() + question[1:]
     return True, [human(question), Turn('gpt', answer.capitalize())]
 
-def task_open(rng, attributes, keys, **_):
+def task_open(rng, attributes, keys, focus=(), focus_share=0.0, **_):
     "'What colour is the object?' → 'red'."
-    question, answer = generic_open(attributes, _asked(rng, attributes, keys))
+    question, answer = generic_open(attributes, _asked(rng, attributes, keys, focus, focus_share))
     return True, [human(question), Turn('gpt', answer)]
 
 def task_lookup(rng, attributes, words, n_max=6, image_share=0.5, max_words=3, **_):
