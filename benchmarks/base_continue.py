@@ -6,11 +6,15 @@
 - `continue`: v10's own every-task mix and answers, for more steps (v10's MCQ and yes/no were still rising when its
   schedule ended).
 - `focus`: as `continue`, but the scene questions (MCQ, yes/no and open answers: every task that picks an attribute to
-  ask) ask about shape or position (the attributes v10 fails to compare with an option, though it names them) 60 % of
-  the time when the scene has them.
+  ask) ask about shape or position (the attributes v10 fails to compare with an option, though it names them; or the
+  comma-separated attributes of the sixth argument) 60 % of the time when the scene has them: the recipe's focus stage
+  (v11), on its own seed.
 
-Held-out items: the sanity suite's first 100 `mcq`, `mcq_describe_only` (and, for `continue`, `yesno`) on the `test`
-scenes every 300 steps (MCQ also by asked attribute); at the end 200 items each of mcq, mcq_describe_only, lookup_novel and yes/no.
+Held-out items: the sanity suite's first 100 `mcq`, `mcq_describe_only` (and, for `continue` and `focus`, `yesno`) on
+the `test` scenes every 300 steps, for `focus` also the suite's other MCQ and yes/no items on a focused attribute (MCQ
+and yes/no also by asked attribute); at the end 200 items each of mcq, mcq_describe_only, lookup_novel and yes/no
+(runs before 2026-12-06 16:00), since then the sanity report's 500 MCQ and 500 yes/no items (so the end figures read
+beside the shipped report's) and 200 of the others.
 
     cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python /work/main/benchmarks/base_continue.py reason 1500 1e-3 /tmp/rederive/data/generic
 
@@ -38,7 +42,7 @@ from medvlm.model.collate import ChatCollator, generate_answers
 from medvlm.model.train import TrainConfig, train, Callback
 
 KIND, STEPS, LR, DATA = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), Path(sys.argv[4])
-MODEL = sys.argv[5] if len(sys.argv) > 5 else '/work/main/models/tiny-base'
+MODEL = sys.argv[5] if len(sys.argv) > 5 else '/work/main/models/tiny-base'   # then the focused attributes, comma-separated
 torch.set_num_threads(2)
 
 def task_mcq_reasoned(rng, attributes, keys, n_max=5, **_):
@@ -50,14 +54,8 @@ def task_mcq_reasoned(rng, attributes, keys, n_max=5, **_):
     asked, answer = tasks.mcq_turns(f"What is the {attribute_name(key)}?", options, at)
     return True, [asked, Turn('gpt', describe_generic(attributes) + '. ' + answer.value)]
 
-FOCUS = ('shape', 'position')
-ask_any = tasks._asked
-def ask_focused(rng, attributes, keys):
-    "Shape or position 60 % of the time when the scene has them, else any trained attribute."
-    focused = [k for k in FOCUS if k in attributes and k in keys]
-    return focused[rng.integers(len(focused))] if focused and rng.random() < 0.6 else ask_any(rng, attributes, keys)
+FOCUS = tuple(sys.argv[6].split(',')) if len(sys.argv) > 6 else ('shape', 'position')
 
-if KIND == 'focus': tasks._asked = ask_focused
 if KIND == 'reason':
     tasks.TASKS['mcq'] = task_mcq_reasoned
     mix, probed, tokens = {'describe': 0.15, 'mcq': 0.35, 'yesno': 0.2, 'open': 0.1, 'lookup': 0.1, 'stated': 0.08, 'copy': 0.02}, \
@@ -67,16 +65,19 @@ else:
 model, processor = LlavaForConditionalGeneration.from_pretrained(MODEL), AutoProcessor.from_pretrained(MODEL)
 for p in model.model.vision_tower.parameters(): p.requires_grad_(False)
 images = ImageCache(DATA)
-stream = SkillStream(scenes(DATA, 'train'), images, dataclasses.replace(get_pretrain_preset('base'), steps=STEPS, mix=mix), 7, 'full')
-suite = sanity_items(DATA, ('fill',), 200, 0)
-probe = [i for skill in probed for i in suite[skill][:100]]
+preset = dataclasses.replace(get_pretrain_preset('base'), steps=STEPS, focus_steps=STEPS, mix=mix, focus=FOCUS, focus_share=0.6)
+stream = SkillStream(scenes(DATA, 'train'), images, preset, 7, 'focus' if KIND == 'focus' else 'full')
+suite = sanity_items(DATA, ('fill',), 500, 0)   # the sanity report's suite
+focused = [i for skill in ('mcq', 'yesno') for i in suite[skill][100:] if asked_attribute(i.question) in FOCUS]
+probe = [i for skill in probed for i in suite[skill][:100]] + (focused if KIND == 'focus' else [])
 
 def by_attribute(items, answers):
-    "MCQ accuracy by the attribute asked."
+    "MCQ and yes/no accuracy by the attribute asked, with n."
     got = {}
     for item, answer in zip(items, answers):
-        if item.skill == 'mcq': got.setdefault(asked_attribute(item.question), []).append(score_item(item, answer)[0])
-    return {k: round(sum(v) / len(v), 2) for k, v in got.items()}
+        if item.skill in ('mcq', 'yesno'):
+            got.setdefault(f'{item.skill} {asked_attribute(item.question)}', []).append(score_item(item, answer)[0])
+    return {k: f'{sum(v) / len(v):.2f} (n {len(v)})' for k, v in sorted(got.items())}
 
 def ask(items): return generate_answers(model, processor, [images(i.image) for i in items], [i.question for i in items],
                                         max_new_tokens=tokens, batch_size=64)
@@ -91,7 +92,7 @@ started = time.time()
 train(model, stream, ChatCollator(processor), TrainConfig(epochs=1, batch_size=32, lr=LR, schedule='one-cycle', warmup=0.05, seed=0,
       log_every=50, shuffle=False), out=None, progress=False, callbacks=[Probe()])
 print('train s', round(time.time() - started), flush=True)
-final = [i for skill in ('mcq', 'mcq_describe_only', 'lookup_novel', 'yesno') for i in suite[skill]]
+final = [i for skill, n in (('mcq', 500), ('mcq_describe_only', 200), ('lookup_novel', 200), ('yesno', 500)) for i in suite[skill][:n]]
 answers = ask(final)
 print(skill_scores(final, answers), by_attribute(final, answers))
 for item, answer in list(zip(final, answers))[:3]: print(item.answer, '|', answer)
