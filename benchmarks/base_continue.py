@@ -25,6 +25,12 @@ Measured 2026-12-06 on one 2-core machine (0.79 s a step for `reason`, about 0.6
     focus    1500 3e-4: MCQ 0.77 (colour 0.93, shape 0.64, count 0.93, position 0.30), described-only 0.25, yes/no 0.89
     focus    3000 5e-4: MCQ 0.895 (colour 0.97, shape 0.95, count 1.00, position 0.30), described-only 0.24, lookup 0.995, yes/no 0.95
 
+On the shipped v11 (2026-12-06, twelfth session, beside CI; 2,650 s), focused on position only, final on the sanity suite's
+500 MCQ and 500 yes/no items:
+
+    cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python /work/main/benchmarks/base_continue.py focus 2000 5e-4 /tmp/rederive/data/generic /work/main/models/tiny-base position
+    focus    2000 5e-4: MCQ 0.94 (colour 0.99, count 1.00, shape 0.91, position 0.70), yes/no 0.958 (position 0.84), described-only 0.25, lookup 0.985
+
 50_pretrain, "Where v10's MCQ fails", has the curves.
 """
 import sys, time, dataclasses
