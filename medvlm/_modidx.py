@@ -65,6 +65,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'medvlm.base.pretrain.scenes': ('50_base/pretrain.html#scenes', 'medvlm/base/pretrain.py'),
                                       'medvlm.base.pretrain.skill_scores': ( '50_base/pretrain.html#skill_scores',
                                                                              'medvlm/base/pretrain.py'),
+                                      'medvlm.base.pretrain.stages_to_run': ( '50_base/pretrain.html#stages_to_run',
+                                                                              'medvlm/base/pretrain.py'),
                                       'medvlm.base.pretrain.tokenizer_texts': ( '50_base/pretrain.html#tokenizer_texts',
                                                                                 'medvlm/base/pretrain.py'),
                                       'medvlm.base.pretrain.torch_threads': ( '50_base/pretrain.html#torch_threads',

@@ -22,12 +22,12 @@ from ..model.train import TrainConfig, Callback, train, latest_checkpoint
 from ..data.vqa_loaders import load_llava
 
 # %% auto #0
-__all__ = ['PRETRAIN_PRESETS', 'STAGES', 'STAGE_KEYS', 'CHECK_WORDS_SEED', 'BEFORE_FOCUS', 'PretrainPreset',
+__all__ = ['PRETRAIN_PRESETS', 'STAGES', 'STAGE_KEYS', 'LATER_STAGES', 'CHECK_WORDS_SEED', 'PretrainPreset',
            'get_pretrain_preset', 'ImageCache', 'generic_split', 'scenes', 'SkillStream', 'tokenizer_texts',
            'instruction_words', 'pretrain_vision', 'scene_labels', 'answer_items', 'skill_scores', 'SkillCurve',
            'check_words', 'lookup_checks', 'LookupGate', 'recipe_modules', 'code_digest', 'recipe_hash',
-           'data_fingerprint', 'untrained_base', 'begun_base', 'begun_model', 'check_work', 'torch_threads',
-           'train_stages', 'pretrain']
+           'data_fingerprint', 'untrained_base', 'stages_to_run', 'begun_base', 'begun_model', 'check_work',
+           'torch_threads', 'train_stages', 'pretrain']
 
 # %% ../../nbs/50_base/50_pretrain.ipynb #d7429fb6
 @dataclass
@@ -62,6 +62,10 @@ class PretrainPreset:
     focus_lr: float = 5e-4              # peak of stage 4's one-cycle schedule
     focus: tuple = ()                   # the attributes stage 4 asks about `focus_share` of the time
     focus_share: float = 0.6
+    refocus_steps: int = 0              # optimiser steps of stage 5: as stage 4, weighted toward `refocus`
+    refocus_lr: float = 5e-4            # peak of stage 5's one-cycle schedule
+    refocus: tuple = ()                 # the attributes stage 5 asks about `refocus_share` of the time
+    refocus_share: float = 0.6
     threads: int = 0                    # torch's CPU threads (0: as set): the count fixes the order of the sums, so the weights
 
 PRETRAIN_PRESETS = {
@@ -71,7 +75,8 @@ PRETRAIN_PRESETS = {
     'base': PretrainPreset('base', steps=6500, warm_steps=10000, hold_steps=9000, hold_mix={'lookup': 0.75, 'copy': 0.25}, lr=1e-3, full_lr=5e-4, ramp=0.0, warm_mix={'copy': 0.5, 'lookup': 0.5},
                            mix={'describe': 0.17, 'mcq': 0.3, 'yesno': 0.16, 'open': 0.1, 'lookup': 0.15, 'stated': 0.1, 'copy': 0.02},
                            warm_pool='train', syllables=True, spec={'vocab_size': 1536, 'tie_embeddings': False},
-                           curve_every=1000, threads=2, focus_steps=3000, focus_lr=5e-4, focus=('shape', 'position')),
+                           curve_every=1000, threads=2, focus_steps=3000, focus_lr=5e-4, focus=('shape', 'position'),
+                           refocus_steps=2000, refocus_lr=5e-4, refocus=('position',)),
 }
 
 def get_pretrain_preset(name:str) -> PretrainPreset:
@@ -98,8 +103,10 @@ def _draw(rng, mix:dict) -> str:
     names, shares = list(mix), np.array(list(mix.values()), dtype=float)
     return names[rng.choice(len(names), p=shares / shares.sum())]
 
-STAGES = ('warm', 'hold', 'full', 'focus')   # stage 2, the text-only warm-up, held until the lookup forms; stage 3, every task; 4, focused
-STAGE_KEYS = {'warm': 0, 'full': 1, 'hold': 2, 'focus': 3}   # each stage's draws; the hold came last (v8), so the others draw as before
+STAGES = ('warm', 'hold', 'full', 'focus', 'refocus')   # stage 2, the text-only warm-up, held until the lookup forms; 3, every
+# task; 4 and 5, every task with the scene questions weighted toward some attributes
+STAGE_KEYS = {'warm': 0, 'full': 1, 'hold': 2, 'focus': 3, 'refocus': 4}   # each stage's draws; later stages took new keys, so the others draw as before
+LATER_STAGES = {stage: (f'{stage}_steps', f'{stage}_lr', stage, f'{stage}_share') for stage in ('focus', 'refocus')}   # and their preset fields
 
 class SkillStream:
     "The training examples of one stage of `preset`, example `i` drawn from `(seed, stage, i)`: a curriculum read in order."
@@ -107,10 +114,14 @@ class SkillStream:
         if stage not in STAGES: raise ValueError(f"unknown stage {stage!r}; known: {', '.join(STAGES)}")
         self.scenes, self.images, self.preset, self.seed, self.stage = scene_list, images, preset, seed, stage
         self.warm = stage in ('warm', 'hold')   # the warm-up and its hold: text only
-        self.mix = {'warm': preset.warm_mix, 'hold': preset.hold_mix or preset.warm_mix, 'full': preset.mix, 'focus': preset.mix}[stage]
+        self.mix = {'warm': preset.warm_mix, 'hold': preset.hold_mix or preset.warm_mix}.get(stage, preset.mix)
         self.words = core_words() if self.warm and preset.warm_pool == 'core' else train_words()
         self.keys = [k for k in GENERIC_VALUES if k not in preset.describe_only]
-        self.count = {'warm': preset.warm_steps, 'hold': preset.hold_steps, 'full': preset.steps, 'focus': preset.focus_steps}[stage] * preset.batch_size
+        self.count = {'warm': preset.warm_steps, 'hold': preset.hold_steps, 'full': preset.steps}.get(stage, 0) * preset.batch_size
+        self.focus = {}                          # a later stage's weighting of the asked attribute
+        if stage in LATER_STAGES:
+            steps, _, focus, share = LATER_STAGES[stage]
+            self.count, self.focus = getattr(preset, steps) * preset.batch_size, {'focus': getattr(preset, focus), 'focus_share': getattr(preset, share)}
 
     def __len__(self) -> int: return self.count
 
@@ -124,7 +135,7 @@ class SkillStream:
         image, attributes = self.scenes[rng.integers(len(self.scenes))]
         uses_image, turns = TASKS[task](rng, attributes, keys=self.keys, words=self.words, n_max=self.options_cap(i / self.count),
                                         image_share=0.0 if self.warm else 0.5, max_words=1 if self.warm else 3,
-                                        **({'focus': self.preset.focus, 'focus_share': self.preset.focus_share} if self.stage == 'focus' else {}))
+                                        **self.focus)
         return ChatExample(self.images(image) if uses_image else None, turns)
 
 def tokenizer_texts(streams:list, count:int=20000) -> list:
@@ -275,8 +286,8 @@ def data_fingerprint(root:Path) -> str:
 # %% ../../nbs/50_base/50_pretrain.ipynb #18294601
 def untrained_base(streams:list, preset:PretrainPreset, seed:int=0, count:int=20000) -> tuple:
     "(model, processor) of `preset` before any training: its tokenizer learnt from `count` examples of the stages' streams."
-    texts = tokenizer_texts([s for s in streams if s.stage not in ('hold', 'focus')], count)   # the hold's length is a cap, not
-    # its share; the focus stage came later (v11): so the tokenizer, and the stages before it, are as they were
+    texts = tokenizer_texts([s for s in streams if s.stage != 'hold' and s.stage not in LATER_STAGES], count)   # the hold's length
+    # is a cap, not its share; the later stages came later (v11, v12): so the tokenizer, and the stages before them, are as they were
     return build_tiny_base(texts, TinyBaseSpec(**preset.spec), seed=seed,
                            whole_words=instruction_words(texts) if preset.syllables else None)
 
@@ -293,16 +304,23 @@ def _stage1(work:Path, streams:list, preset:PretrainPreset, seed:int) -> tuple:
     for p in model.model.vision_tower.parameters(): p.requires_grad_(False)    # frozen, as LLaVA freezes CLIP
     return model, AutoProcessor.from_pretrained(folder), read_json(folder/'vision.json')
 
-BEFORE_FOCUS = ('warm', 'hold', 'full')
+def stages_to_run(preset:dict, ran) -> list:
+    "The later stages (`LATER_STAGES`) of `preset` that a base which ran the stages `ran` still lacks."
+    return [stage for stage in LATER_STAGES if preset[LATER_STAGES[stage][0]] and stage not in ran]
 
 def begun_base(start:Path, wanted:dict) -> dict:
-    "The pretrain.json of the base at `start` if it is this recipe's run up to its focus stage (the same preset but that stage's fields, seed, world and threads)."
+    """The pretrain.json of the base at `start` if it is this recipe's run up to one of its later stages: the same preset
+    but the fields of the stages it lacks, the same seed, world and threads, and no stage after the first it lacks."""
     done = read_state(Path(start)/'pretrain.json', f'{start} is not a pretrained base')
-    before = lambda preset: {k: v for k, v in preset.items() if not k.startswith('focus')}
-    differ = [f'preset.{k}' for k, v in before(wanted['preset']).items() if before(done['preset']).get(k) != v]
+    ran = list(done.get('stage_steps', {}))
+    missing = stages_to_run(wanted['preset'], ran)
+    if not missing: raise ValueError(f"{start}: it has run every stage of this recipe already ({', '.join(ran)}); nothing to start from it")
+    skipped = {field for stage in missing for field in LATER_STAGES[stage]}
+    kept = lambda preset: {k: v for k, v in preset.items() if k not in skipped}
+    differ = [f'preset.{k}' for k, v in kept(wanted['preset']).items() if kept(done['preset']).get(k) != v]
     differ += [k for k in ('seed', 'data', 'threads') if done.get(k) != wanted[k]]
-    differ += ['its stages (it has a focus stage)'] * bool(set(done.get('stage_steps', {})) - set(BEFORE_FOCUS))
-    if differ: raise ValueError(f"{start}: not this recipe's run up to its focus stage; it differs in {', '.join(differ)}")
+    differ += [f'its stages (it ran {stage}, which comes after {missing[0]})' for stage in ran if STAGES.index(stage) > STAGES.index(missing[0])]
+    if differ: raise ValueError(f"{start}: not this recipe's run up to its {missing[0]} stage; it differs in {', '.join(differ)}")
     return done
 
 def begun_model(start:Path) -> tuple:
@@ -331,7 +349,7 @@ def torch_threads(count:int):
 def train_stages(work:Path, data_root:Path, chosen:PretrainPreset, seed:int, progress:bool=True, callbacks:list=(),
                  start:Path|None=None, begun:dict|None=None) -> tuple:
     """(model, processor, figures) after the recipe's stages, each resumed from its latest checkpoint under `work`;
-    with `start` (a base) and `begun` (its pretrain.json, `begun_base`), the stages before the focus stage are that run's."""
+    with `start` (a base) and `begun` (its pretrain.json, `begun_base`), the stages it ran are that run's."""
     images = ImageCache(data_root)
     streams = [SkillStream(scenes(data_root, 'train'), images, chosen, seed, stage) for stage in STAGES]
     started = time.perf_counter()
@@ -349,7 +367,7 @@ def train_stages(work:Path, data_root:Path, chosen:PretrainPreset, seed:int, pro
     for stream in streams:
         if not len(stream) or stream.stage in done: continue
         hold, steps = stream.stage == 'hold', len(stream) // chosen.batch_size
-        lr = {'hold': chosen.hold_lr, 'full': chosen.full_lr or chosen.lr, 'focus': chosen.focus_lr}.get(stream.stage, chosen.lr)
+        lr = {'hold': chosen.hold_lr, 'full': chosen.full_lr or chosen.lr, 'focus': chosen.focus_lr, 'refocus': chosen.refocus_lr}.get(stream.stage, chosen.lr)
         config = TrainConfig(epochs=1, batch_size=chosen.batch_size, lr=lr,
                              schedule='constant' if hold else 'one-cycle', warmup=chosen.warmup, seed=seed,
                              log_every=max(steps // 100, 1), checkpoint_every=chosen.checkpoint_every, shuffle=False)
@@ -365,14 +383,16 @@ def train_stages(work:Path, data_root:Path, chosen:PretrainPreset, seed:int, pro
 def pretrain(out:Path|str, data_root:Path|str, preset:str='test', seed:int=0, force:bool=False, progress:bool=True,
              callbacks:list=(), threads:int|None=None, start_from:Path|str|None=None) -> dict:
     """Pretrain the tiny base on the generic world at `data_root` into `out` (reused if already there; resumed if interrupted).
-    `start_from`: a base this recipe trained up to its focus stage (an earlier version's, `begun_base` checks): only that stage runs."""
+    `start_from`: a base this recipe trained up to one of its later stages (an earlier version's, `begun_base` checks): only
+    the stages it lacks run."""
     out, data_root, chosen = Path(out), Path(data_root), get_pretrain_preset(preset)
     if not (data_root/'train.json').is_file(): raise FileNotFoundError(f"{data_root}: no generic world (train.json); run `medvlm synth generic`")
     threads = chosen.threads if threads is None else threads           # another count than the recipe's: other weights, so recorded
     wanted = {'preset': asdict(chosen), 'seed': seed, 'recipe': recipe_hash(chosen), 'data': data_fingerprint(data_root), 'threads': threads}
     wanted = json.loads(json.dumps(wanted))                              # as read back (tuples become lists)
     begun = begun_base(Path(start_from), wanted) if start_from else None
-    if begun: wanted['started_from'] = {'recipe': begun['recipe'], 'train_seconds': begun['train_seconds']}   # not resumed without it
+    if begun: wanted['started_from'] = {'recipe': begun['recipe'], 'train_seconds': begun['train_seconds'],    # not resumed without it
+                                        'stages': list(begun['stage_steps'])}
     report, work = out/'pretrain.json', out.parent/f'{out.name}.work'
     if report.is_file() and not force:
         done = read_json(report)

@@ -211,12 +211,15 @@ def _stages_text(pretrained:dict) -> str:
                 f"(made-up words neither trained on nor tested) reached {reached:.2f}" +
                 (f" (≥ {until})" if reached >= until else f", short of {until}: the cap of {preset['hold_steps']:,} steps ended it"))
     full = f"{steps['full']:,} steps of every task (one-cycle, peak {preset.get('full_lr') or preset['lr']})"
-    if not steps.get('focus'): return f"{warm}{hold}, and {full}"
-    begun = pretrained.get('started_from')
-    earlier = (f" (these stages are recipe `{begun['recipe']}`'s run, {begun['train_seconds'] / 60:.1f} min, which this one started from)"
-               if begun else '')
-    return (f"{warm}{hold}, {full}{earlier}, and {steps['focus']:,} steps of every task with the scene questions asking about "
-            f"{' or '.join(preset['focus'])} {preset['focus_share']:.0%} of the time (one-cycle, peak {preset['focus_lr']})")
+    parts = [f"{warm}{hold}", full] + [
+        f"{steps[stage]:,} steps of every task with the scene questions asking about {' or '.join(preset[stage])} "
+        f"{preset[f'{stage}_share']:.0%} of the time (one-cycle, peak {preset[f'{stage}_lr']})"
+        for stage in ('focus', 'refocus') if steps.get(stage)]
+    if begun := pretrained.get('started_from'):
+        ran = begun.get('stages', ['warm', 'hold', 'full'])      # recorded since v12; v11 started after the every-task stage
+        parts[1 + sum(stage in ran for stage in ('focus', 'refocus'))] += (
+            f" (these stages are recipe `{begun['recipe']}`'s run, {begun['train_seconds'] / 60:.1f} min, which this one started from)")
+    return ', '.join(parts[:-1]) + ', and ' + parts[-1]
 
 def _pieces_text(preset:dict) -> str:
     if not preset['syllables']: return 'Its tokenizer splits words as GPT-2 does.'
