@@ -310,12 +310,12 @@ def stages_to_run(preset:dict, ran) -> list:
 
 def begun_base(start:Path, wanted:dict) -> dict:
     """The pretrain.json of the base at `start` if it is this recipe's run up to one of its later stages: the same preset
-    but the fields of the stages it lacks, the same seed, world and threads, and no stage after the first it lacks."""
+    but the fields of the later stages it did not run, the same seed, world and threads, and no stage after the first it lacks."""
     done = read_state(Path(start)/'pretrain.json', f'{start} is not a pretrained base')
     ran = list(done.get('stage_steps', {}))
     missing = stages_to_run(wanted['preset'], ran)
     if not missing: raise ValueError(f"{start}: it has run every stage of this recipe already ({', '.join(ran)}); nothing to start from it")
-    skipped = {field for stage in missing for field in LATER_STAGES[stage]}
+    skipped = {field for stage in LATER_STAGES if stage not in ran for field in LATER_STAGES[stage]}   # a stage it did not run shaped nothing
     kept = lambda preset: {k: v for k, v in preset.items() if k not in skipped}
     differ = [f'preset.{k}' for k, v in kept(wanted['preset']).items() if kept(done['preset']).get(k) != v]
     differ += [k for k in ('seed', 'data', 'threads') if done.get(k) != wanted[k]]
