@@ -26,7 +26,7 @@ __all__ = ['PRETRAIN_PRESETS', 'STAGES', 'STAGE_KEYS', 'LATER_STAGES', 'CHECK_WO
            'get_pretrain_preset', 'ImageCache', 'generic_split', 'scenes', 'SkillStream', 'tokenizer_texts',
            'instruction_words', 'pretrain_vision', 'scene_labels', 'answer_items', 'skill_scores', 'SkillCurve',
            'check_words', 'lookup_checks', 'LookupGate', 'recipe_modules', 'code_digest', 'recipe_hash',
-           'data_fingerprint', 'untrained_base', 'stages_to_run', 'begun_base', 'begun_model', 'check_work',
+           'data_fingerprint', 'untrained_base', 'begun_model', 'stages_to_run', 'begun_base', 'check_work',
            'torch_threads', 'train_stages', 'pretrain']
 
 # %% ../../nbs/50_base/50_pretrain.ipynb #d7429fb6
@@ -62,10 +62,12 @@ class PretrainPreset:
     focus_lr: float = 5e-4              # peak of stage 4's one-cycle schedule
     focus: tuple = ()                   # the attributes stage 4 asks about `focus_share` of the time
     focus_share: float = 0.6
+    focus_mix: dict|None = None         # stage 4's tasks (None: `mix`)
     refocus_steps: int = 0              # optimiser steps of stage 5: as stage 4, weighted toward `refocus`
     refocus_lr: float = 5e-4            # peak of stage 5's one-cycle schedule
     refocus: tuple = ()                 # the attributes stage 5 asks about `refocus_share` of the time
     refocus_share: float = 0.6
+    refocus_mix: dict|None = None       # stage 5's tasks (None: `mix`)
     threads: int = 0                    # torch's CPU threads (0: as set): the count fixes the order of the sums, so the weights
 
 PRETRAIN_PRESETS = {
@@ -76,7 +78,9 @@ PRETRAIN_PRESETS = {
                            mix={'describe': 0.17, 'mcq': 0.3, 'yesno': 0.16, 'open': 0.1, 'lookup': 0.15, 'stated': 0.1, 'copy': 0.02},
                            warm_pool='train', syllables=True, spec={'vocab_size': 1536, 'tie_embeddings': False},
                            curve_every=1000, threads=2, focus_steps=3000, focus_lr=5e-4, focus=('shape', 'position'),
-                           refocus_steps=2000, refocus_lr=5e-4, refocus=('position',)),
+                           refocus_steps=2000, refocus_lr=5e-4, refocus=('shape', 'position'),     # v14: option lookup over look-alikes
+                           refocus_mix={'describe': 0.14, 'mcq': 0.26, 'yesno': 0.16, 'open': 0.08, 'lookup': 0.08, 'stated': 0.06,
+                                        'lookalike': 0.2, 'copy': 0.02}),
 }
 
 def get_pretrain_preset(name:str) -> PretrainPreset:
@@ -106,7 +110,7 @@ def _draw(rng, mix:dict) -> str:
 STAGES = ('warm', 'hold', 'full', 'focus', 'refocus')   # stage 2, the text-only warm-up, held until the lookup forms; 3, every
 # task; 4 and 5, every task with the scene questions weighted toward some attributes
 STAGE_KEYS = {'warm': 0, 'full': 1, 'hold': 2, 'focus': 3, 'refocus': 4}   # each stage's draws; later stages took new keys, so the others draw as before
-LATER_STAGES = {stage: (f'{stage}_steps', f'{stage}_lr', stage, f'{stage}_share') for stage in ('focus', 'refocus')}   # and their preset fields
+LATER_STAGES = {stage: (f'{stage}_steps', f'{stage}_lr', stage, f'{stage}_share', f'{stage}_mix') for stage in ('focus', 'refocus')}   # their preset fields
 
 class SkillStream:
     "The training examples of one stage of `preset`, example `i` drawn from `(seed, stage, i)`: a curriculum read in order."
@@ -120,8 +124,9 @@ class SkillStream:
         self.count = {'warm': preset.warm_steps, 'hold': preset.hold_steps, 'full': preset.steps}.get(stage, 0) * preset.batch_size
         self.focus = {}                          # a later stage's weighting of the asked attribute
         if stage in LATER_STAGES:
-            steps, _, focus, share = LATER_STAGES[stage]
+            steps, _, focus, share, mix = LATER_STAGES[stage]
             self.count, self.focus = getattr(preset, steps) * preset.batch_size, {'focus': getattr(preset, focus), 'focus_share': getattr(preset, share)}
+            self.mix = getattr(preset, mix) or preset.mix
 
     def __len__(self) -> int: return self.count
 
@@ -291,6 +296,12 @@ def untrained_base(streams:list, preset:PretrainPreset, seed:int=0, count:int=20
     return build_tiny_base(texts, TinyBaseSpec(**preset.spec), seed=seed,
                            whole_words=instruction_words(texts) if preset.syllables else None)
 
+def begun_model(start:Path) -> tuple:
+    "(model, processor) of the base saved at `start`, its vision tower frozen, as LLaVA freezes CLIP."
+    model = LlavaForConditionalGeneration.from_pretrained(start)
+    for p in model.model.vision_tower.parameters(): p.requires_grad_(False)
+    return model, AutoProcessor.from_pretrained(start)
+
 def _stage1(work:Path, streams:list, preset:PretrainPreset, seed:int) -> tuple:
     "The model after the vision stage (built and saved once under `work/stage1`), and the stage's accuracy."
     folder, stream = work/'stage1', streams[-1]
@@ -300,9 +311,7 @@ def _stage1(work:Path, streams:list, preset:PretrainPreset, seed:int) -> tuple:
                                  scene_labels(stream.scenes), epochs=preset.vision_epochs, seed=seed)
         save_base(model, processor, folder)
         write_json_atomic(folder/'vision.json', vision)
-    model = LlavaForConditionalGeneration.from_pretrained(folder)       # both paths continue from the saved weights
-    for p in model.model.vision_tower.parameters(): p.requires_grad_(False)    # frozen, as LLaVA freezes CLIP
-    return model, AutoProcessor.from_pretrained(folder), read_json(folder/'vision.json')
+    return *begun_model(folder), read_json(folder/'vision.json')     # both paths continue from the saved weights
 
 def stages_to_run(preset:dict, ran) -> list:
     "The later stages (`LATER_STAGES`) of `preset` that a base which ran the stages `ran` still lacks."
@@ -322,12 +331,6 @@ def begun_base(start:Path, wanted:dict) -> dict:
     differ += [f'its stages (it ran {stage}, which comes after {missing[0]})' for stage in ran if STAGES.index(stage) > STAGES.index(missing[0])]
     if differ: raise ValueError(f"{start}: not this recipe's run up to its {missing[0]} stage; it differs in {', '.join(differ)}")
     return done
-
-def begun_model(start:Path) -> tuple:
-    "(model, processor) of the base at `start`, its vision tower frozen as the recipe keeps it."
-    model = LlavaForConditionalGeneration.from_pretrained(start)
-    for p in model.model.vision_tower.parameters(): p.requires_grad_(False)
-    return model, AutoProcessor.from_pretrained(start)
 
 def check_work(work:Path, wanted:dict) -> None:
     "Refuse to resume a work folder that an interrupted run of another recipe, seed or world left behind."

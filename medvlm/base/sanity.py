@@ -199,6 +199,13 @@ def trained_steps(pretrained:dict) -> dict:
     preset = pretrained['preset']
     return pretrained.get('stage_steps') or {'warm': preset.get('warm_steps', 0), 'full': preset['steps']}
 
+def _later_text(preset:dict, stage:str, steps:int) -> str:
+    "A later stage: its tasks (every task, and those it adds with their share), its weighted attributes, its schedule."
+    mix = preset.get(f'{stage}_mix') or preset['mix']
+    added = [f"{task} ({share / sum(mix.values()):.0%})" for task, share in mix.items() if task not in preset['mix']]
+    return (f"{steps:,} steps of every task{' and ' + ', '.join(added) if added else ''} with the scene questions asking about "
+            f"{' or '.join(preset[stage])} {preset[f'{stage}_share']:.0%} of the time (one-cycle, peak {preset[f'{stage}_lr']})")
+
 def _stages_text(pretrained:dict) -> str:
     preset, steps = pretrained['preset'], trained_steps(pretrained)
     warm = (f"{steps.get('warm', 0):,} steps of a text-only warm-up ({', '.join(preset['warm_mix'])} over made-up words; one-cycle "
@@ -211,10 +218,7 @@ def _stages_text(pretrained:dict) -> str:
                 f"(made-up words neither trained on nor tested) reached {reached:.2f}" +
                 (f" (≥ {until})" if reached >= until else f", short of {until}: the cap of {preset['hold_steps']:,} steps ended it"))
     full = f"{steps['full']:,} steps of every task (one-cycle, peak {preset.get('full_lr') or preset['lr']})"
-    parts = [f"{warm}{hold}", full] + [
-        f"{steps[stage]:,} steps of every task with the scene questions asking about {' or '.join(preset[stage])} "
-        f"{preset[f'{stage}_share']:.0%} of the time (one-cycle, peak {preset[f'{stage}_lr']})"
-        for stage in ('focus', 'refocus') if steps.get(stage)]
+    parts = [f"{warm}{hold}", full] + [_later_text(preset, stage, steps[stage]) for stage in ('focus', 'refocus') if steps.get(stage)]
     if begun := pretrained.get('started_from'):
         ran = begun.get('stages', ['warm', 'hold', 'full'])      # recorded since v12; v11 started after the every-task stage
         parts[1 + sum(stage in ran for stage in ('focus', 'refocus'))] += (

@@ -17,7 +17,8 @@ from .generic import GENERIC_VALUES, DESCRIBE_INSTRUCTIONS, describe_generic, ye
 __all__ = ['ONSETS', 'VOWELS', 'CODAS', 'TRAIN_WORDS_SEED', 'NOVEL_WORDS_SEED', 'CORE_WORDS_SEED', 'TASKS', 'SKILLS',
            'made_up_word', 'world_words', 'word_pool', 'core_words', 'train_words', 'novel_words', 'human', 'mcq_turns',
            'options_with', 'phrase_length', 'phrase', 'distinct_phrases', 'task_describe', 'task_mcq', 'task_yesno',
-           'task_open', 'task_lookup', 'task_stated', 'task_copy', 'SkillItem', 'skill_items', 'score_item']
+           'task_open', 'task_lookup', 'task_stated', 'task_copy', 'lookalike_options', 'task_lookalike', 'SkillItem',
+           'skill_items', 'score_item']
 
 # %% ../../nbs/20_synth/29_tasks.ipynb #96874e0b
 ONSETS = ['b', 'd', 'f', 'g', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z', 'br', 'dr', 'gl', 'kr', 'pl', 'st',
@@ -141,8 +142,28 @@ def task_copy(rng, attributes, words, **_):
     text = ' '.join(words[i] for i in rng.integers(len(words), size=int(rng.integers(3, 7))))
     return False, [human(f"Repeat: {text}", False), Turn('gpt', text)]
 
+def lookalike_options(rng, words:list, n:int) -> list:
+    """`n` options that share words as 'top left', 'top right' and 'bottom left' do: two-word phrases from a grid of two
+    first words by three second words, and a third of the time one single word among them, as 'centre' stands among them."""
+    firsts, seconds = distinct_phrases(rng, words, 2, 1), distinct_phrases(rng, words, 3, 1)
+    grid = [f"{first} {second}" for first in firsts for second in seconds]
+    single = n > 2 and rng.random() < 1 / 3
+    options = [grid[i] for i in rng.permutation(len(grid))[:n - single]]
+    if single: options.insert(int(rng.integers(len(options) + 1)), next(w for w in distinct_phrases(rng, words, 6, 1) if w not in firsts + seconds))
+    return options
+
+def task_lookalike(rng, attributes, words, n_max=6, image_share=0.5, **_):
+    """Option lookup and stated facts over options that share words (`lookalike_options`): the answer is found only by
+    matching every word of it. A quarter of the time the words are the world's own."""
+    words = sorted(world_words()) if rng.random() < 0.25 else words
+    options = lookalike_options(rng, words, int(rng.integers(2, min(n_max, 6) + 1)))
+    at, image = int(rng.integers(len(options))), bool(rng.random() < image_share)
+    if rng.random() < 0.5: return image, mcq_turns(f"Which option says {options[at]}?", options, at, image)
+    key = phrase(rng, words, 1)
+    return image, mcq_turns(f"What is the {key}?", options, at, image, f"The {key} is {options[at]}.\n")
+
 TASKS = {'describe': task_describe, 'mcq': task_mcq, 'yesno': task_yesno, 'open': task_open,
-         'lookup': task_lookup, 'stated': task_stated, 'copy': task_copy}
+         'lookup': task_lookup, 'stated': task_stated, 'copy': task_copy, 'lookalike': task_lookalike}
 
 # %% ../../nbs/20_synth/29_tasks.ipynb #f01efe97
 @dataclass
