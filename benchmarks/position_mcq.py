@@ -9,7 +9,11 @@ for 'top right', a look-alike) or not?
   v14: MCQ right 28, wrong sharing a word 12, wrong sharing none 13; open answer 1.00
 A blind pick among the wrong options shares a word about half the time (two of a corner's four others do; none of the
 centre's), so the errors are not look-alike confusions: the base knows where the object is and does not bring it to
-the options.
+the options. Two controls on v14, the same items:
+  asked in the open question's words ("Where is the object?" for "What is the position?"): 0.245 (template 0.528);
+  shape asked "What shape is the object?" for "What is the shape?": 0.940 (template 0.946), so shape's MCQ does not
+  hang on the wording and position's does;
+  each item with another scene's image: 0.208 (chance about 0.22), so the 0.53 is partly read from the scene.
 """
 import sys, re, collections
 from pathlib import Path
@@ -40,3 +44,16 @@ questions = [generic_open(a, 'position') for _, a in held_out]
 open_items = [SkillItem('open', image, human(q).value, answer) for (image, _), (q, answer) in zip(held_out, questions)]
 answers = answer_items(model, processor, open_items, ImageCache(world))
 print(f"open answer on position, {len(open_items)} scenes: {sum(score_item(i, a)[0] for i, a in zip(open_items, answers)) / len(open_items):.3f}")
+# The same MCQ items asked in the open question's words: does the wording that reaches the position open the options to it?
+for attribute, template, open_words in (('position', 'What is the position?', 'Where is the object?'),
+                                        ('shape', 'What is the shape?', 'What shape is the object?')):
+    asked = [item for item in suite['mcq'] if asked_attribute(item.question) == attribute]
+    reworded = [SkillItem(i.skill, i.image, i.question.replace(template, open_words), i.answer, i.options, i.chance) for i in asked]
+    for name, group in (('paper template', asked), ('open wording', reworded)):
+        got = answer_items(model, processor, group, ImageCache(world))
+        print(f"MCQ on {attribute} asked as {name} ({group[0].question.splitlines()[1]!r}), {len(group)} items: "
+              f"{sum(score_item(i, a)[0] for i, a in zip(group, got)) / len(group):.3f}")
+# The same position items with each one's image swapped for another's: what the MCQ scores without seeing the scene.
+shifted = [SkillItem(i.skill, items[(k + 1) % len(items)].image, i.question, i.answer, i.options, i.chance) for k, i in enumerate(items)]
+got = answer_items(model, processor, shifted, ImageCache(world))
+print(f"MCQ on position with another scene's image, {len(shifted)} items: {sum(score_item(i, a)[0] for i, a in zip(shifted, got)) / len(shifted):.3f}")
