@@ -5,6 +5,8 @@
   seen only in descriptions included) instead of from perception and lookup in one pass.
 - `continue`: v10's own every-task mix and answers, for more steps (v10's MCQ and yes/no were still rising when its
   schedule ended).
+- `wording`: as `focus`, with every MCQ asked half the time in the open question's words ("Where is the object?" for
+  "What is the position?"; `position_mcq.py` found position's MCQ hangs on the template's wording, shape's does not).
 - `focus`: as `continue`, but the scene questions (MCQ, yes/no and open answers: every task that picks an attribute to
   ask) ask about shape or position (the attributes v10 fails to compare with an option, though it names them; or the
   comma-separated attributes of the sixth argument) 60 % of the time when the scene has them: the recipe's focus stage
@@ -31,6 +33,13 @@ On the shipped v11 (2026-12-06, twelfth session, beside CI; 2,650 s), focused on
     cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python /work/main/benchmarks/base_continue.py focus 2000 5e-4 /tmp/rederive/data/generic /work/main/models/tiny-base position
     focus    2000 5e-4: MCQ 0.94 (colour 0.99, count 1.00, shape 0.91, position 0.70), yes/no 0.958 (position 0.84), described-only 0.25, lookup 0.985
 
+On the shipped v14 (2026-12-06, thirteenth session, beside CI; 1,746 s), `wording` (shape and position focused, every MCQ
+asked half the time in the open question's words), final on the sanity suite's 500 MCQ and 500 yes/no items:
+
+    cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python -u /work/main/benchmarks/base_continue.py wording 1500 5e-4 /tmp/rederive/data/generic /work/main/models/tiny-base
+    wording  1500 5e-4: MCQ 0.94 (colour 0.99, count 0.96, shape 0.96, position 0.68), yes/no 0.958 (position 0.82), described-only 0.27, lookup 0.99
+    (probe MCQ on position, 53 items: 0.45, 0.47, 0.58, 0.58, 0.68 at steps 300-1,500)
+
 50_pretrain, "Where v10's MCQ fails", has the curves.
 """
 import sys, time, dataclasses
@@ -41,7 +50,7 @@ import medvlm.synth.tasks as tasks
 from medvlm.synth.tasks import score_item
 from medvlm.core.records import Turn
 from medvlm.data.benchmarks import attribute_name
-from medvlm.synth.generic import describe_generic, GENERIC_VALUES
+from medvlm.synth.generic import describe_generic, generic_open, GENERIC_VALUES
 from medvlm.base.pretrain import SkillStream, get_pretrain_preset, ImageCache, scenes, skill_scores
 from medvlm.base.sanity import sanity_items, asked_attribute
 from medvlm.model.collate import ChatCollator, generate_answers
@@ -60,8 +69,18 @@ def task_mcq_reasoned(rng, attributes, keys, n_max=5, **_):
     asked, answer = tasks.mcq_turns(f"What is the {attribute_name(key)}?", options, at)
     return True, [asked, Turn('gpt', describe_generic(attributes) + '. ' + answer.value)]
 
+def task_mcq_worded(rng, attributes, keys, n_max=5, focus=(), focus_share=0.0, **_):
+    "The paper's MCQ, half the time asked in the open question's words ('Where is the object?', not 'What is the position?')."
+    key = tasks._asked(rng, attributes, keys, focus, focus_share)
+    values, truth = GENERIC_VALUES[key], attributes[key]
+    n = int(rng.integers(2, min(n_max, len(values)) + 1))
+    options, at = tasks.options_with(truth, [v for v in values if v != truth], n, rng)
+    question = generic_open(attributes, key)[0] if rng.random() < 0.5 else f"What is the {attribute_name(key)}?"
+    return True, tasks.mcq_turns(question, options, at)
+
 FOCUS = tuple(sys.argv[6].split(',')) if len(sys.argv) > 6 else ('shape', 'position')
 
+if KIND == 'wording': tasks.TASKS['mcq'] = task_mcq_worded
 if KIND == 'reason':
     tasks.TASKS['mcq'] = task_mcq_reasoned
     mix, probed, tokens = {'describe': 0.15, 'mcq': 0.35, 'yesno': 0.2, 'open': 0.1, 'lookup': 0.1, 'stated': 0.08, 'copy': 0.02}, \
@@ -72,10 +91,10 @@ model, processor = LlavaForConditionalGeneration.from_pretrained(MODEL), AutoPro
 for p in model.model.vision_tower.parameters(): p.requires_grad_(False)
 images = ImageCache(DATA)
 preset = dataclasses.replace(get_pretrain_preset('base'), steps=STEPS, focus_steps=STEPS, mix=mix, focus=FOCUS, focus_share=0.6)
-stream = SkillStream(scenes(DATA, 'train'), images, preset, 7, 'focus' if KIND == 'focus' else 'full')
+stream = SkillStream(scenes(DATA, 'train'), images, preset, 7, 'focus' if KIND in ('focus', 'wording') else 'full')
 suite = sanity_items(DATA, ('fill',), 500, 0)   # the sanity report's suite
 focused = [i for skill in ('mcq', 'yesno') for i in suite[skill][100:] if asked_attribute(i.question) in FOCUS]
-probe = [i for skill in probed for i in suite[skill][:100]] + (focused if KIND == 'focus' else [])
+probe = [i for skill in probed for i in suite[skill][:100]] + (focused if KIND in ('focus', 'wording') else [])
 
 def by_attribute(items, answers):
     "MCQ and yes/no accuracy by the attribute asked, with n."
