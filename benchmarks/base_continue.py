@@ -39,6 +39,9 @@ asked half the time in the open question's words), final on the sanity suite's 5
     cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python -u /work/main/benchmarks/base_continue.py wording 1500 5e-4 /tmp/rederive/data/generic /work/main/models/tiny-base
     wording  1500 5e-4: MCQ 0.94 (colour 0.99, count 0.96, shape 0.96, position 0.68), yes/no 0.958 (position 0.82), described-only 0.27, lookup 0.99
     (probe MCQ on position, 53 items: 0.45, 0.47, 0.58, 0.58, 0.68 at steps 300-1,500)
+and its control, `focus` on v14 with the same steps and rate (template wording only; 1,683 s beside CI):
+    focus    1500 5e-4: MCQ 0.944 (colour 0.99, count 0.98, shape 0.96, position 0.66), yes/no 0.96, described-only 0.27, lookup 0.99
+So the wording adds nothing; the steps do.
 
 50_pretrain, "Where v10's MCQ fails", has the curves.
 """
