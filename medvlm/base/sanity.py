@@ -16,7 +16,7 @@ from ..data.benchmarks import MCQ_BENCHMARKS, attribute_name, parse_answer_lette
 from ..synth.generic import GENERIC_VALUES
 from ..data.datasets import load_dataset
 from ..synth.tasks import SKILLS, skill_items, score_item
-from .pretrain import ImageCache, answer_items, scenes, data_fingerprint
+from .pretrain import ImageCache, LATER_STAGES, answer_items, scenes, data_fingerprint
 from ..evaluation.mcq import mcq_generate
 from ..data.datasets import test_questions, load_options
 
@@ -218,10 +218,10 @@ def _stages_text(pretrained:dict) -> str:
                 f"(made-up words neither trained on nor tested) reached {reached:.2f}" +
                 (f" (≥ {until})" if reached >= until else f", short of {until}: the cap of {preset['hold_steps']:,} steps ended it"))
     full = f"{steps['full']:,} steps of every task (one-cycle, peak {preset.get('full_lr') or preset['lr']})"
-    parts = [f"{warm}{hold}", full] + [_later_text(preset, stage, steps[stage]) for stage in ('focus', 'refocus') if steps.get(stage)]
+    parts = [f"{warm}{hold}", full] + [_later_text(preset, stage, steps[stage]) for stage in LATER_STAGES if steps.get(stage)]
     if begun := pretrained.get('started_from'):
         ran = begun.get('stages', ['warm', 'hold', 'full'])      # recorded since v12; v11 started after the every-task stage
-        parts[1 + sum(stage in ran for stage in ('focus', 'refocus'))] += (
+        parts[1 + sum(stage in ran for stage in LATER_STAGES)] += (
             f" (these stages are recipe `{begun['recipe']}`'s run, {begun['train_seconds'] / 60:.1f} min, which this one started from)")
     return ', '.join(parts[:-1]) + ', and ' + parts[-1]
 
