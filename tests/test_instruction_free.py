@@ -36,10 +36,21 @@ def test_tune_writes_metrics_and_adapter(world, tmp_path, benchmark, method):
     assert (out/'adapter'/'adapter_config.json').is_file() == (method != 'zero-shot')
     predictions = [json.loads(line) for line in (out/'predictions.jsonl').read_text().splitlines()]
     assert len(predictions) == metrics['n']
+    if method != 'zero-shot':   # the preset's LoRA dropout is the adapter's
+        assert json.loads((out/'adapter'/'adapter_config.json').read_text())['lora_dropout'] == metrics['config']['lora_dropout']
     assert metrics['unparseable'] == sum(p['generate'] is None for p in predictions)
     if benchmark == 'skincon':   # the world leaves out a few images, as a Fitzpatrick17k download does: read without them, counted
         assert sum(metrics['dropped_images'].values()) > 0, metrics['dropped_images']
     else: assert metrics['dropped_images'] == {}
+
+
+def test_a_preset_without_lora_dropout_tunes_without_it(world, tmp_path, monkeypatch):
+    from dataclasses import replace
+    from medvlm.instfree import TUNE_PRESETS
+    monkeypatch.setitem(TUNE_PRESETS, 'test', replace(TUNE_PRESETS['test'], lora_dropout=0.0))
+    metrics = run_instruction_free(tmp_path/'run', 'wbcatt', 'empty', world/'base', world/'wbcatt', 'test', 'qlora', progress=False)
+    assert metrics['config']['lora_dropout'] == 0.0
+    assert json.loads((tmp_path/'run'/'adapter'/'adapter_config.json').read_text())['lora_dropout'] == 0.0
 
 
 class Crash(Callback):

@@ -15,7 +15,7 @@ from ..core.settings import seed_everything
 from ..core.records import read_state, write_json_atomic, check_item_images, read_jsonl
 from ..data.benchmarks import build_mcqs, describe, MCQ_BENCHMARKS
 from ..data.datasets import load_dataset, load_options, test_questions, validation_questions, validation_split
-from ..model.loading import load_model, add_adapter, save_adapter, load_adapter
+from ..model.loading import LoraSpec, load_model, add_adapter, save_adapter, load_adapter
 from .tune import get_tune_preset, get_method, tune
 from .curve import LearningCurve, stage_steps, curve_steps
 from ..evaluation.mcq import evaluate_mcq, mcq_metrics, write_run_metrics, read_run_metrics
@@ -104,7 +104,7 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
     model_, processor = load_model(model, adapter, str(processes.device) if device == 'auto' else device)
     history, curve = {}, None
     if chosen.trains:
-        model_ = add_adapter(model_, adapter)
+        model_ = add_adapter(model_, adapter, LoraSpec(dropout=config.lora_dropout))
         records = result.split('train')[:config.max_train]
         curve = learning_curve(model_, processor, curve_items, len(records) * config.repeat.get(benchmark, 1), config, seed)
         history = tune(model_, processor, records, benchmark, chosen, config, out/'train', seed,

@@ -34,6 +34,7 @@ class TuneConfig:
     max_grad_norm: float = 1.0
     repeat: dict = field(default_factory=lambda: {'skincon': 3, 'cbis': 3})   # training rows repeated
     adapter: str = 'qlora'           # 'qlora', 'lora' or 'full'
+    lora_dropout: float = 0.05       # dropout on the (Q)LoRA branch's input
     checkpoint_every: int = 100      # optimiser steps between checkpoints
     max_train: int|None = None       # use at most this many training images (None: all)
     max_test: int|None = None        # evaluate at most this many test images (None: all)
@@ -51,7 +52,8 @@ TUNE_PRESETS = {
     # 64 images, each repeated 3 times: 24 main-stage steps on every benchmark. At 8 steps (WBCAtt and MIMIC-CXR without
     # the repeat) their validation curves were still rising; CBIS's and SKINCON's are flat by 24 (benchmarks/tune_budget.py).
     'default': TuneConfig(warmup_epochs=1, epochs=2, lr=1e-3, batch_size=16, checkpoint_every=20, max_train=64,
-                          repeat={'wbcatt': 3, 'skincon': 3, 'cbis': 3, 'mimic-cxr': 3}, curve_seeds=1),
+                          repeat={'wbcatt': 3, 'skincon': 3, 'cbis': 3, 'mimic-cxr': 3}, curve_seeds=1,
+                          lora_dropout=0.0),   # dropout masks were up to a fifth of a CPU step (benchmarks/tune_speed.py)
     'test': TuneConfig(warmup_epochs=1, epochs=1, lr=1e-3, batch_size=4, checkpoint_every=2, max_train=8, max_test=8, curve_items=8),
 }
 

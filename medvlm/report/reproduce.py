@@ -4,8 +4,8 @@
 
 # %% ../../nbs/80_report/81_reproduce.ipynb #9e8d74f8
 from __future__ import annotations
-import json, os, time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import itertools, json, os, threading, time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -17,7 +17,7 @@ from ..instfree.tune import METHODS
 
 # %% auto #0
 __all__ = ['REPRODUCE_PRESETS', 'ReproducePreset', 'get_reproduce_preset', 'Job', 'experiments_dir', 'instruction_free_jobs',
-           'vital_job', 'environment', 'run_job', 'run_jobs', 'longest_first', 'reproduce']
+           'vital_job', 'environment', 'run_job', 'last_times', 'split_evenly', 'plan_lanes', 'run_jobs', 'reproduce']
 
 # %% ../../nbs/80_report/81_reproduce.ipynb #9803d975
 @dataclass
@@ -40,9 +40,9 @@ class ReproducePreset:
 REPRODUCE_PRESETS = {
     'quick': ReproducePreset('quick', world='test', base='test', tune='test', vital='test', seeds=(0,), vital_seeds=(0,)),
     # the shipped base and both papers' main tables, within 10 minutes on two cores: generation and letter likelihood
-    # (option likelihood added 9 s to each run), two BioMed-VITAL seeds, no LoRA arm, no learning curves
+    # (option likelihood added 9 s to each run), one BioMed-VITAL study, no LoRA arm, no learning curves
     'default': ReproducePreset('default', world='default', base=None, tune='default', vital='default', mode='both',
-                               vital_seeds=(0, 1), adapter_arms=(), curve=False),
+                               vital_seeds=(0,), adapter_arms=(), curve=False),
     # the same world and base with everything `default` leaves out (not timed as such; the untrimmed batch without cloze took 12 min 20 s)
     'full': ReproducePreset('full', world='default', base=None, tune='default', vital='default'),
     'paper': ReproducePreset('paper', world=None, base=None, tune='paper', vital='paper'),      # real data, real model
@@ -115,25 +115,47 @@ def run_job(job:Job) -> dict:
     return {'job': job.name, 'status': status, 'seconds': round(time.perf_counter() - started, 1), 'executed': str(job.executed),
             'finished_before': finished_before, **({'error': error} if error else {})}
 
-def run_jobs(jobs:list, workers:int=1, threads_per_job:int|None=None, log=print) -> list:
-    "Run `jobs` (`workers` at a time); a result per job, in order; progress through `log`."
-    results, started = [None] * len(jobs), time.perf_counter()
+def last_times(last_batch:Path|str|None) -> dict:
+    "{job: seconds} of the jobs the last batch (its `reproduce.json`) ran to the end itself; a read-back job's time says nothing."
+    if not last_batch or not Path(last_batch).is_file(): return {}
+    return {r['job']: r['seconds'] for r in json.loads(Path(last_batch).read_text()).get('jobs', [])
+            if not r.get('finished_before') and r.get('status') == 'done'}
+
+def split_evenly(seconds:list, workers:int) -> list:
+    "The lane of each of `seconds` so that the longest lane is as short as can be: every split tried when there are few, else longest first to the shortest lane."
+    if workers ** len(seconds) <= 50_000:
+        best = min(itertools.product(range(workers), repeat=len(seconds)),
+                   key=lambda lanes: max(sum(s for s, l in zip(seconds, lanes) if l == w) for w in range(workers)))
+        return list(best)
+    lanes, loads = [0] * len(seconds), [0.0] * workers
+    for i in sorted(range(len(seconds)), key=lambda i: -seconds[i]):
+        lanes[i] = loads.index(min(loads)); loads[lanes[i]] += seconds[i]
+    return lanes
+
+def plan_lanes(jobs:list, workers:int, took:dict) -> tuple:
+    "(shared, lanes): the jobs `took` has no time for, taken first by whichever worker is free; then one lane a worker, longest job first, split so that the lanes end together."
+    shared, timed = [j for j in jobs if j.name not in took], [j for j in jobs if j.name in took]
+    lanes = [[] for _ in range(workers)]
+    for job, lane in zip(timed, split_evenly([took[j.name] for j in timed], workers)): lanes[lane].append(job)
+    return shared, [sorted(lane, key=lambda j: -took[j.name]) for lane in lanes]
+
+def run_jobs(jobs:list, workers:int=1, threads_per_job:int|None=None, log=print, took:dict|None=None) -> list:
+    "Run `jobs` (`workers` at a time, in the lanes `plan_lanes` draws from `took`, the last batch's times); a result per job, in order; progress through `log`."
+    results, started, lock = [None] * len(jobs), time.perf_counter(), threading.Lock()
+    shared, lanes = plan_lanes(jobs, workers, took or {})
+    queue, position = list(shared), {id(job): i for i, job in enumerate(jobs)}
+    def worker(lane):
+        while True:
+            with lock: job = queue.pop(0) if queue else lane.pop(0) if lane else None
+            if job is None: return
+            result = results[position[id(job)]] = run_job(job)
+            with lock:
+                log(f"[{sum(r is not None for r in results)}/{len(jobs)}] {result['job']}: {result['status']} ({result['seconds']:.0f} s; "
+                    f"{time.perf_counter() - started:.0f} s in all)" + (f" — {result['error']}" if 'error' in result else ''))
     threads = threads_per_job or (1 if workers > 1 else None)
     with environment(**({'OMP_NUM_THREADS': threads} if threads else {})), ThreadPoolExecutor(workers) as pool:
-        futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
-        for count, future in enumerate(as_completed(futures), 1):
-            result = results[futures[future]] = future.result()
-            log(f"[{count}/{len(jobs)}] {result['job']}: {result['status']} ({result['seconds']:.0f} s; "
-                f"{time.perf_counter() - started:.0f} s in all)" + (f" — {result['error']}" if 'error' in result else ''))
+        for future in [pool.submit(worker, lane) for lane in lanes]: future.result()
     return results
-
-def longest_first(jobs:list, last_batch:Path|str|None=None) -> list:
-    "`jobs`, those the last batch (its `reproduce.json`) ran longest first, so that no long job starts last; jobs it has no time for lead."
-    took = {}
-    if last_batch and Path(last_batch).is_file():
-        took = {r['job']: r['seconds'] for r in json.loads(Path(last_batch).read_text()).get('jobs', [])
-                if not r.get('finished_before') and r.get('status') == 'done'}    # a read-back job's time says nothing
-    return sorted(jobs, key=lambda job: -took.get(job.name, float('inf')))
 
 
 # %% ../../nbs/80_report/81_reproduce.ipynb #723e5008
@@ -172,7 +194,7 @@ def reproduce(preset:str='default', out:Path|str|None=None, settings=None, worke
     log(f"base model: {model}")
     lap('base')
     jobs = [vital_job(chosen, runs_dir, model, roots, seed) for seed in chosen.vital_seeds] + instruction_free_jobs(chosen, runs_dir, model, roots)
-    results = run_jobs(longest_first(jobs, out/'reproduce.json'), workers, log=log)
+    results = run_jobs(jobs, workers, log=log, took=last_times(out/'reproduce.json'))
     lap('notebooks')
     out.mkdir(parents=True, exist_ok=True)
     summary = {'preset': asdict(chosen), 'report': str(out/'README.md'), 'workers': workers, 'cpus': os.cpu_count(),
