@@ -805,6 +805,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                'medvlm/report/reproduce.py'),
                                          'medvlm.report.reproduce.split_evenly': ( '80_report/reproduce.html#split_evenly',
                                                                                    'medvlm/report/reproduce.py'),
+                                         'medvlm.report.reproduce.take_next': ( '80_report/reproduce.html#take_next',
+                                                                                'medvlm/report/reproduce.py'),
                                          'medvlm.report.reproduce.vital_job': ( '80_report/reproduce.html#vital_job',
                                                                                 'medvlm/report/reproduce.py')},
             'medvlm.synth.cbis': { 'medvlm.synth.cbis.CbisCase': ('20_synth/cbis.html#cbiscase', 'medvlm/synth/cbis.py'),

@@ -17,7 +17,8 @@ from ..instfree.tune import METHODS
 
 # %% auto #0
 __all__ = ['REPRODUCE_PRESETS', 'ReproducePreset', 'get_reproduce_preset', 'Job', 'experiments_dir', 'instruction_free_jobs',
-           'vital_job', 'environment', 'run_job', 'last_times', 'split_evenly', 'plan_lanes', 'run_jobs', 'reproduce']
+           'vital_job', 'environment', 'run_job', 'last_times', 'split_evenly', 'plan_lanes', 'take_next', 'run_jobs',
+           'reproduce']
 
 # %% ../../nbs/80_report/81_reproduce.ipynb #9803d975
 @dataclass
@@ -139,14 +140,21 @@ def plan_lanes(jobs:list, workers:int, took:dict) -> tuple:
     for job, lane in zip(timed, split_evenly([took[j.name] for j in timed], workers)): lanes[lane].append(job)
     return shared, [sorted(lane, key=lambda j: -took[j.name]) for lane in lanes]
 
+def take_next(queue:list, lane:list, lanes:list, took:dict):
+    "A worker's next job, taken off its list: a shared one, else its lane's next, else the shortest job of the lane with the most time left (a worker idle early: a job failed fast or ran faster than last time); None when none is left."
+    if queue: return queue.pop(0)
+    if lane: return lane.pop(0)
+    left = [other for other in lanes if other]
+    return max(left, key=lambda other: sum(took.get(j.name, 0) for j in other)).pop() if left else None
+
 def run_jobs(jobs:list, workers:int=1, threads_per_job:int|None=None, log=print, took:dict|None=None) -> list:
     "Run `jobs` (`workers` at a time, in the lanes `plan_lanes` draws from `took`, the last batch's times); a result per job, in order; progress through `log`."
-    results, started, lock = [None] * len(jobs), time.perf_counter(), threading.Lock()
-    shared, lanes = plan_lanes(jobs, workers, took or {})
+    results, started, lock, took = [None] * len(jobs), time.perf_counter(), threading.Lock(), took or {}
+    shared, lanes = plan_lanes(jobs, workers, took)
     queue, position = list(shared), {id(job): i for i, job in enumerate(jobs)}
     def worker(lane):
         while True:
-            with lock: job = queue.pop(0) if queue else lane.pop(0) if lane else None
+            with lock: job = take_next(queue, lane, lanes, took)
             if job is None: return
             result = results[position[id(job)]] = run_job(job)
             with lock:
