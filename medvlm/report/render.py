@@ -19,16 +19,16 @@ from ..data.benchmarks import MCQ_BENCHMARKS
 
 # %% auto #0
 __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES', 'LEARNING_COLUMNS', 'FLAW_NAMES',
-           'SEED_VERDICTS', 'run_letter_references', 'instruction_free_runs', 'seed_interval', 'seed_bounds',
-           'method_summary', 'papers_order', 'method_order', 'benchmark_order', 'mode_runs', 'modes_table',
-           'test_size_sentence', 'parse_table', 'parse_sentence', 'method_table', 'run_outcomes', 'paired_differences',
+           'run_letter_references', 'instruction_free_runs', 'seed_interval', 'seed_bounds', 'method_summary',
+           'papers_order', 'method_order', 'benchmark_order', 'mode_runs', 'modes_table', 'test_size_sentence',
+           'parse_table', 'parse_sentence', 'method_table', 'run_outcomes', 'question_interval', 'paired_differences',
            'verdict_of', 'paired_table', 'paired_prose', 'claim_sentences', 'study_differences', 'adapter_arms',
            'adapter_differences', 'adapter_table', 'adapter_prose', 'attribute_runs', 'attribute_table', 'shown',
            'sources_note', 'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap',
            'training_curves', 'curves_figure', 'learning_points', 'learning_table', 'row_ends', 'learning_trend',
            'learning_prose', 'learning_figure', 'paired_figure', 'save_figure', 'render_instruction_free',
            'vital_sources', 'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection',
-           'selection_table', 'selection_prose', 'chat_table', 'vital_differences', 'seed_verdict', 'vital_prose',
+           'selection_table', 'selection_prose', 'chat_table', 'vital_outcomes', 'vital_differences', 'vital_prose',
            'render_vital', 'selection_grid', 'selection_grid_table', 'selection_grid_prose', 'selection_grid_figure',
            'vital_compact', 'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots',
            'run_configuration', 'batch_lines', 'remove_stale', 'render_report']
@@ -159,6 +159,13 @@ def run_outcomes(source:str|Path) -> pd.Series:
     rows = read_jsonl(folder/'predictions.jsonl')
     return pd.Series({(p['record_id'], p['key'], p['question']): float(p[mode] == p['answer']) for p in rows})
 
+def question_interval(differences:list) -> dict:
+    "Per-question differences (one Series a seed) averaged over seeds question by question: their mean, 95 % t half-width over questions, and n."
+    per_question = pd.concat(differences, axis=1).mean(axis=1).dropna()
+    n = len(per_question)
+    half = stats.t.ppf(0.975, n - 1) * per_question.std(ddof=1) / np.sqrt(n) if n > 1 else float('nan')
+    return {'difference': round(float(per_question.mean()), 4), 'half_width': round(float(half), 4), 'questions': n}
+
 def paired_differences(runs:pd.DataFrame, reference:str) -> pd.DataFrame:
     "Every method minus `reference` per benchmark on the same questions: mean difference, 95 % t half-width, questions, seeds."
     rows = []
@@ -167,11 +174,8 @@ def paired_differences(runs:pd.DataFrame, reference:str) -> pd.DataFrame:
         if not references: continue
         for method, mine in group[group.method != reference].groupby('method'):
             differences = [run_outcomes(r.source) - references.get(r.seed, next(iter(references.values()))) for r in mine.itertuples()]
-            per_question = pd.concat(differences, axis=1).mean(axis=1).dropna()     # seeds averaged, question by question
-            n = len(per_question)
-            half = stats.t.ppf(0.975, n - 1) * per_question.std(ddof=1) / np.sqrt(n) if n > 1 else float('nan')
-            rows.append({'benchmark': benchmark, 'method': method, 'reference': reference, 'difference': round(float(per_question.mean()), 4),
-                         'half_width': round(float(half), 4), 'questions': n, 'seeds': len(mine)})
+            rows.append({'benchmark': benchmark, 'method': method, 'reference': reference,
+                         **question_interval(differences), 'seeds': len(mine)})
     return pd.DataFrame(rows, columns=['benchmark', 'method', 'reference', 'difference', 'half_width', 'questions', 'seeds'])
 
 def verdict_of(row) -> str:
@@ -592,42 +596,47 @@ def chat_table(summary:dict) -> pd.DataFrame:
                   **{f'domain: {d}': v for d, v in (r['chat'].get('per_domain') or {}).items()}} for arm, r in summary['arms'].items()}
     return pd.DataFrame.from_dict(rows, orient='index').rename_axis('arm')
 
-def vital_differences(summaries:list, reference:str) -> pd.DataFrame:
-    "Every arm minus `reference`, seed by seed (same seed: same data and questions): closed accuracy per VQA set (llava-med) and chat score / 100."
-    rows = []
-    for summary in summaries:
-        arms = summary['arms']
+def vital_outcomes(study:Path, arm:str) -> pd.Series:
+    "Question by question, arm `arm` of the study in `study`: each closed VQA answer's llava-med score ('<set> closed': 1 right, 0 wrong) and each judged chat answer's score relative to the reference answer's ('chat / 100'); indexed by (metric, question)."
+    found = {}
+    for path in sorted((Path(study)/'arms'/arm/'vqa').glob('*/predictions.jsonl')):
+        found.update({(f"{path.parent.name} closed", p['id']): p['scores']['llava-med'] for p in read_jsonl(path)
+                      if p['answer_type'] == 'CLOSED' and p['scores']['llava-med'] is not None})
+    chat = Path(study)/'arms'/arm/'chat'/'predictions.jsonl'
+    if chat.is_file():
+        found.update({('chat / 100', r['question_id']): r['model_score'] / r['reference_score'] for r in read_jsonl(chat)
+                      if r['error'] is None and r['reference_score']})
+    return pd.Series(found, dtype=float)
+
+def vital_differences(studies:list, reference:str) -> pd.DataFrame:
+    "Every arm minus `reference` on the same questions of the same study, seeds averaged question by question: per metric, the mean difference, its 95 % t half-width over questions, questions and seeds."
+    per_arm = {}
+    for study in studies:
+        arms = [p.name for p in sorted((Path(study)/'arms').iterdir()) if (p/'metrics.json').is_file()]
         if reference not in arms: continue
-        def scores(r): return {**{f"{name} closed": m['llava-med']['closed_accuracy'] for name, m in r['vqa'].items()},
-                               'chat / 100': (r['chat']['relative_score'] or 0) / 100}
-        base = scores(arms[reference])
-        rows += [{'arm': arm, 'metric': k, 'seed': summary['study']['seed'], 'difference': v - base[k]}
-                 for arm, r in arms.items() if arm != reference for k, v in scores(r).items()]
-    return pd.DataFrame(rows, columns=['arm', 'metric', 'seed', 'difference'])
+        base = vital_outcomes(study, reference)
+        for arm in arms:
+            if arm != reference: per_arm.setdefault(arm, []).append(vital_outcomes(study, arm) - base)
+    rows = [{'arm': arm, 'reference': reference, 'metric': metric, **question_interval([d.xs(metric) for d in differences]),
+             'seeds': len(differences)}
+            for arm, differences in per_arm.items() for metric in dict.fromkeys(m for d in differences for m in d.index.get_level_values(0))]
+    return pd.DataFrame(rows, columns=['arm', 'reference', 'metric', 'difference', 'half_width', 'questions', 'seeds'])
 
-SEED_VERDICTS = ('better', 'worse', 'not clearly different', 'the same in every seed (no spread to test)')
-
-def seed_verdict(mean:float, half:float) -> str:
-    "Better, worse or not clearly different by the t-interval over seeds; a difference every seed shares exactly has no spread, so no interval."
-    if half == 0 and mean != 0: return SEED_VERDICTS[3]          # a zero-width interval is no evidence
-    return 'better' if mean - half > 0 else 'worse' if mean + half < 0 else 'not clearly different'
-
-def vital_prose(summaries:list) -> list:
-    "Sentences: each selected arm and the oracle against `random` and `all`, per metric — clearly better, worse, or not (95 % t-interval over seeds)."
+def vital_prose(summaries:list, studies:list) -> list:
+    "Sentences: each selected arm and the oracle against `random` and `all`, per metric — better, worse, or not clearly different by the paired 95 % interval over questions."
     silent = [arm for arm in summaries[0]['arms'] if all(m['llava-med']['open_recall'] == 0 for s in summaries if arm in s['arms']
                                                         for m in s['arms'][arm]['vqa'].values())]
     lines = [f"Open-question recall is 0 for {', '.join(silent)} on every VQA set and seed: no answer contains the reference's "
              f"words (`76_study` says why)."] if silent else []
-    if len(summaries) < 2: return lines + ["One seed: no interval, so no comparison is called better or worse."]
     for reference in ('random', 'all'):
-        differences = vital_differences(summaries, reference)
+        differences = vital_differences(studies, reference)
         for arm, group in differences.groupby('arm', sort=False):
             if not (arm.startswith('selected-') or arm == 'oracle'): continue
-            verdicts = {verdict: [] for verdict in SEED_VERDICTS}
-            for metric, g in group.groupby('metric', sort=False):
-                mean, half = seed_interval(g.groupby('seed').difference.mean())      # one value a seed; one seed: no interval
-                verdicts[seed_verdict(mean, half)].append(f"{metric} {mean:+.3f} ± {half:.3f}")
-            lines.append(f"{arm} against {reference} ({len(set(group.seed))} seeds): " + '; '.join(
+            verdicts = {verdict: [] for verdict in ('better', 'worse', 'no clear difference')}
+            for row in group.itertuples():
+                verdicts[verdict_of(row)].append(f"{row.metric} {row.difference:+.3f} ± {row.half_width:.3f} (n {row.questions})")
+            lines.append(f"{arm} against {reference} (paired on the same questions, {group.seeds.iloc[0]} "
+                         f"{'study' if group.seeds.iloc[0] == 1 else 'studies'}): " + '; '.join(
                 f"{v} on {', '.join(items)}" for v, items in verdicts.items() if items) + '.')
     return lines
 
@@ -647,7 +656,7 @@ def render_vital(study_dir:Path|str, out:Path|str) -> dict:
             + ', '.join(f"{name} {m['llava-med']['n_open']} open + {m['llava-med']['n_closed']} closed" for name, m in next(iter(summary['arms'].values()))['vqa'].items()) + '.')
     sources = [p for d in seed_studies(study_dir) for p in vital_sources(d)]
     written = {'vital': write_table(table, out, 'biomed_vital', 'BioMed-VITAL: all vs random vs oracle vs selected', sources,
-                                    note, relative_to=out.parent, after=vital_prose(summaries))[1]}
+                                    note, relative_to=out.parent, after=vital_prose(summaries, seed_studies(study_dir)))[1]}
     chat = seed_table([chat_table(s) for s in summaries])
     if len(chat.columns) > 1:
         written['chat'] = write_table(chat, out, 'biomed_vital_chat', 'BioMed-VITAL: chat relative score per question type and image domain',
@@ -764,12 +773,13 @@ def results_markdown(instruction_free_dir:Path|str|None=None, vital_dir:Path|str
             parts += [f"Adapter ([{link}/instruction_free_adapter_{adapter}.md]({link}/instruction_free_adapter_{adapter}.md)): "
                       + ' '.join(adapter_prose(runs, arm, adapter)), '']
     if vital_dir is not None and (Path(vital_dir)/'summary.json').is_file():
+        from medvlm.vital.study import seed_studies
         summaries = vital_summaries(vital_dir)
         parts += ['### BioMed-VITAL: all vs random vs oracle vs selected', '',
                   f"Preset {summaries[0]['study']['preset']['name']}, seeds {', '.join(str(s['study']['seed']) for s in summaries)} "
                   f"(mean ± half-width of the 95 % t-interval); VQA in LLaVA-Med's metric mode "
                   f"(both modes and the selection: [{link}/biomed_vital.md]({link}/biomed_vital.md)).", '',
-                  vital_compact(summaries).to_markdown(), '', *[f'- {s}' for s in vital_prose(summaries)], '']
+                  vital_compact(summaries).to_markdown(), '', *[f'- {s}' for s in vital_prose(summaries, seed_studies(vital_dir))], '']
     return '\n'.join(parts)
 
 def readme_results(reports_dir:Path|str) -> str:
