@@ -744,6 +744,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'medvlm.report.render.seed_interval': ( '80_report/render.html#seed_interval',
                                                                               'medvlm/report/render.py'),
                                       'medvlm.report.render.seed_table': ('80_report/render.html#seed_table', 'medvlm/report/render.py'),
+                                      'medvlm.report.render.seeds_said': ('80_report/render.html#seeds_said', 'medvlm/report/render.py'),
                                       'medvlm.report.render.selection_grid': ( '80_report/render.html#selection_grid',
                                                                                'medvlm/report/render.py'),
                                       'medvlm.report.render.selection_grid_figure': ( '80_report/render.html#selection_grid_figure',

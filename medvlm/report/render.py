@@ -26,7 +26,7 @@ __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES'
            'adapter_differences', 'adapter_table', 'adapter_prose', 'attribute_runs', 'attribute_table', 'shown',
            'sources_note', 'write_table', 'reference_segments', 'accuracy_figure', 'attribute_heatmap',
            'training_curves', 'curves_figure', 'learning_points', 'learning_table', 'row_ends', 'learning_trend',
-           'learning_prose', 'learning_figure', 'paired_figure', 'save_figure', 'render_instruction_free',
+           'learning_prose', 'learning_figure', 'paired_figure', 'save_figure', 'render_instruction_free', 'seeds_said',
            'vital_sources', 'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection',
            'selection_table', 'selection_prose', 'chat_table', 'vital_outcomes', 'vital_differences', 'vital_prose',
            'render_vital', 'selection_grid', 'selection_grid_table', 'selection_grid_prose', 'selection_grid_figure',
@@ -499,6 +499,11 @@ def render_instruction_free(runs_dir:Path|str, out:Path|str) -> dict:
     return written
 
 # %% ../../nbs/80_report/80_render.ipynb #3f6ececf
+def seeds_said(seeds:list) -> str:
+    "'seed 0 (one study: its own figures)' or 'seeds 0, 1 (mean ± half-width of the 95 % t-interval over seeds)'."
+    if len(seeds) == 1: return f"seed {seeds[0]} (one study: its own figures)"
+    return f"seeds {', '.join(map(str, seeds))} (mean ± half-width of the 95 % t-interval over seeds)"
+
 def vital_sources(study_dir:Path) -> list:
     return [study_dir/'summary.json', *sorted(study_dir.glob('arms/*/metrics.json'))]
 
@@ -650,7 +655,7 @@ def render_vital(study_dir:Path|str, out:Path|str) -> dict:
     table = seed_table([comparison_table(s) for s in summaries])
     table.columns = [' '.join(c) if isinstance(c, tuple) else c for c in table.columns]
     study = summary['study']
-    note = (f"Preset `{study['preset']['name']}`, seeds {', '.join(map(str, seeds))} (mean ± half-width of the 95 % t-interval over seeds), "
+    note = (f"Preset `{study['preset']['name']}`, {seeds_said(seeds)}, "
             f"model `{shown(study['model'], out.parent)}`; selection scores {summary['rounds']} rounds; random, oracle (error-free "
             f"conversations only) and selected arms keep {summary['fraction']:.0%} of the generated data. VQA test items per arm: "
             + ', '.join(f"{name} {m['llava-med']['n_open']} open + {m['llava-med']['n_closed']} closed" for name, m in next(iter(summary['arms'].values()))['vqa'].items()) + '.')
@@ -711,7 +716,7 @@ def selection_grid_prose(grid:pd.DataFrame) -> list:
     flawed = grid.groupby(['w', 'k']).flawed.mean()
     agreement = grid.drop_duplicates(['seed', 'w']).groupby('w').agreement.mean()
     fewest = {k: flawed.xs(k, level='k').idxmin() for k in ks}
-    return [f"From w = {lo:g} to w = {hi:g} ({grid.seed.nunique()} seeds), the share of flawed conversations kept goes "
+    return [f"From w = {lo:g} to w = {hi:g} ({grid.seed.nunique()} {'seed' if grid.seed.nunique() == 1 else 'seeds'}), the share of flawed conversations kept goes "
             + '; '.join(f"at k {k} % {flawed[(lo, k)]:.2f} → {flawed[(hi, k)]:.2f}" for k in ks)
             + f", and held-out agreement {agreement[lo]:.2f} → {agreement[hi]:.2f}. Fewest flawed kept: "
             + ', '.join(f"k {k} % at w = {w:g}" for k, w in fewest.items()) + '.']
@@ -776,8 +781,7 @@ def results_markdown(instruction_free_dir:Path|str|None=None, vital_dir:Path|str
         from medvlm.vital.study import seed_studies
         summaries = vital_summaries(vital_dir)
         parts += ['### BioMed-VITAL: all vs random vs oracle vs selected', '',
-                  f"Preset {summaries[0]['study']['preset']['name']}, seeds {', '.join(str(s['study']['seed']) for s in summaries)} "
-                  f"(mean ± half-width of the 95 % t-interval); VQA in LLaVA-Med's metric mode "
+                  f"Preset {summaries[0]['study']['preset']['name']}, {seeds_said([s['study']['seed'] for s in summaries])}; VQA in LLaVA-Med's metric mode "
                   f"(both modes and the selection: [{link}/biomed_vital.md]({link}/biomed_vital.md)).", '',
                   vital_compact(summaries).to_markdown(), '', *[f'- {s}' for s in vital_prose(summaries, seed_studies(vital_dir))], '']
     return '\n'.join(parts)
