@@ -27,6 +27,12 @@ from medvlm.synth.generic import generic_open
 base, world = Path(sys.argv[1]), Path(sys.argv[2])
 model, processor = LlavaForConditionalGeneration.from_pretrained(base).eval(), AutoProcessor.from_pretrained(base)
 report = read_json(base/'sanity.json')
+
+def accuracy(group:list) -> float:
+    "The share of `group` the base answers right."
+    answers = answer_items(model, processor, group, ImageCache(world))
+    return sum(score_item(i, a)[0] for i, a in zip(group, answers)) / len(group)
+
 suite = sanity_items(world, read_json(base/'pretrain.json')['preset']['describe_only'], report['per_skill'], report['seed'])
 items = [item for item in suite['mcq'] if asked_attribute(item.question) == 'position']
 kinds, picks = collections.Counter(), collections.defaultdict(collections.Counter)
@@ -42,18 +48,14 @@ for truth, counter in sorted(picks.items()): print(f"  {truth}: {dict(counter.mo
 held_out = [(image, a) for image, a in scenes(world, 'test') if 'position' in a][:300]
 questions = [generic_open(a, 'position') for _, a in held_out]
 open_items = [SkillItem('open', image, human(q).value, answer) for (image, _), (q, answer) in zip(held_out, questions)]
-answers = answer_items(model, processor, open_items, ImageCache(world))
-print(f"open answer on position, {len(open_items)} scenes: {sum(score_item(i, a)[0] for i, a in zip(open_items, answers)) / len(open_items):.3f}")
+print(f"open answer on position, {len(open_items)} scenes: {accuracy(open_items):.3f}")
 # The same MCQ items asked in the open question's words: does the wording that reaches the position open the options to it?
 for attribute, template, open_words in (('position', 'What is the position?', 'Where is the object?'),
                                         ('shape', 'What is the shape?', 'What shape is the object?')):
     asked = [item for item in suite['mcq'] if asked_attribute(item.question) == attribute]
     reworded = [SkillItem(i.skill, i.image, i.question.replace(template, open_words), i.answer, i.options, i.chance) for i in asked]
     for name, group in (('paper template', asked), ('open wording', reworded)):
-        got = answer_items(model, processor, group, ImageCache(world))
-        print(f"MCQ on {attribute} asked as {name} ({group[0].question.splitlines()[1]!r}), {len(group)} items: "
-              f"{sum(score_item(i, a)[0] for i, a in zip(group, got)) / len(group):.3f}")
+        print(f"MCQ on {attribute} asked as {name} ({group[0].question.splitlines()[1]!r}), {len(group)} items: {accuracy(group):.3f}")
 # The same position items with each one's image swapped for another's: what the MCQ scores without seeing the scene.
 shifted = [SkillItem(i.skill, items[(k + 1) % len(items)].image, i.question, i.answer, i.options, i.chance) for k, i in enumerate(items)]
-got = answer_items(model, processor, shifted, ImageCache(world))
-print(f"MCQ on position with another scene's image, {len(shifted)} items: {sum(score_item(i, a)[0] for i, a in zip(shifted, got)) / len(shifted):.3f}")
+print(f"MCQ on position with another scene's image, {len(shifted)} items: {accuracy(shifted):.3f}")

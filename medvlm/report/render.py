@@ -622,9 +622,11 @@ def vital_differences(studies:list, reference:str) -> pd.DataFrame:
         base = vital_outcomes(study, reference)
         for arm in arms:
             if arm != reference: per_arm.setdefault(arm, []).append(vital_outcomes(study, arm) - base)
-    rows = [{'arm': arm, 'reference': reference, 'metric': metric, **question_interval([d.xs(metric) for d in differences]),
-             'seeds': len(differences)}
-            for arm, differences in per_arm.items() for metric in dict.fromkeys(m for d in differences for m in d.index.get_level_values(0))]
+    rows = []
+    for arm, differences in per_arm.items():
+        for metric in dict.fromkeys(m for d in differences for m in d.index.get_level_values(0)):
+            asked = [d.xs(metric) for d in differences if metric in d.index.get_level_values(0)]   # a study without this set adds nothing
+            rows.append({'arm': arm, 'reference': reference, 'metric': metric, **question_interval(asked), 'seeds': len(asked)})
     return pd.DataFrame(rows, columns=['arm', 'reference', 'metric', 'difference', 'half_width', 'questions', 'seeds'])
 
 def vital_prose(summaries:list, studies:list) -> list:
