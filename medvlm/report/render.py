@@ -642,8 +642,9 @@ def vital_prose(summaries:list, studies:list) -> list:
             verdicts = {verdict: [] for verdict in ('better', 'worse', 'no clear difference')}
             for row in group.itertuples():
                 verdicts[verdict_of(row)].append(f"{row.metric} {row.difference:+.3f} ± {row.half_width:.3f} (n {row.questions})")
-            lines.append(f"{arm} against {reference} (paired on the same questions, {group.seeds.iloc[0]} "
-                         f"{'study' if group.seeds.iloc[0] == 1 else 'studies'}): " + '; '.join(
+            studies_n = int(group.seeds.max())                  # a metric some studies lack counts fewer
+            lines.append(f"{arm} against {reference} (paired on the same questions, {studies_n} "
+                         f"{'study' if studies_n == 1 else 'studies'}): " + '; '.join(
                 f"{v} on {', '.join(items)}" for v, items in verdicts.items() if items) + '.')
     return lines
 
