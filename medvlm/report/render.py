@@ -865,7 +865,7 @@ def render_report(out:Path|str, instruction_free_dir:Path|str|None=None, vital_d
         sections.append(('BioMed-VITAL', render_vital(vital_dir, out)))
         studies = [s['study'] for s in vital_summaries(vital_dir)]
         study = studies[0]
-        configuration.append(f"- BioMed-VITAL study: preset `{study['preset']['name']}`, seeds {', '.join(str(s['seed']) for s in studies)}, model `{shown(study['model'], out.parent)}`, "
+        configuration.append(f"- BioMed-VITAL study: preset `{study['preset']['name']}`, {'seed' if len(studies) == 1 else 'seeds'} {', '.join(str(s['seed']) for s in studies)}, model `{shown(study['model'], out.parent)}`, "
                              f"data {data_roots(study['roots'].values(), out.parent)}, "
                              f"backend `{study['backend']['kind']}`")
     if not sections: raise FileNotFoundError(f"nothing to report: no instruction-free runs in {instruction_free_dir} and no study in {vital_dir}")
