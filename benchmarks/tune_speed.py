@@ -17,7 +17,6 @@ Measured 2026-12-06 (fourteenth session; best of 2, one thread, the shipped base
 """
 import argparse, json, tempfile, time
 from dataclasses import replace
-from pathlib import Path
 
 from medvlm.core.settings import read_settings, seed_everything
 from medvlm.data.datasets import load_dataset, load_options

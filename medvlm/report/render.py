@@ -662,9 +662,10 @@ def render_vital(study_dir:Path|str, out:Path|str) -> dict:
             f"model `{shown(study['model'], out.parent)}`; selection scores {summary['rounds']} rounds; random, oracle (error-free "
             f"conversations only) and selected arms keep {summary['fraction']:.0%} of the generated data. VQA test items per arm: "
             + ', '.join(f"{name} {m['llava-med']['n_open']} open + {m['llava-med']['n_closed']} closed" for name, m in next(iter(summary['arms'].values()))['vqa'].items()) + '.')
-    sources = [p for d in seed_studies(study_dir) for p in vital_sources(d)]
+    studies = seed_studies(study_dir)
+    sources = [p for d in studies for p in vital_sources(d)]
     written = {'vital': write_table(table, out, 'biomed_vital', 'BioMed-VITAL: all vs random vs oracle vs selected', sources,
-                                    note, relative_to=out.parent, after=vital_prose(summaries, seed_studies(study_dir)))[1]}
+                                    note, relative_to=out.parent, after=vital_prose(summaries, studies))[1]}
     chat = seed_table([chat_table(s) for s in summaries])
     if len(chat.columns) > 1:
         written['chat'] = write_table(chat, out, 'biomed_vital_chat', 'BioMed-VITAL: chat relative score per question type and image domain',
