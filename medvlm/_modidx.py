@@ -581,6 +581,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                'medvlm/model/loading.py'),
                                       'medvlm.model.loading.lora_target_regex': ( '30_model/loading.html#lora_target_regex',
                                                                                   'medvlm/model/loading.py'),
+                                      'medvlm.model.loading.merged_for_eval': ( '30_model/loading.html#merged_for_eval',
+                                                                                'medvlm/model/loading.py'),
                                       'medvlm.model.loading.quantization_config': ( '30_model/loading.html#quantization_config',
                                                                                     'medvlm/model/loading.py'),
                                       'medvlm.model.loading.same_math_in_eval': ( '30_model/loading.html#same_math_in_eval',

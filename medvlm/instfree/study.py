@@ -15,7 +15,7 @@ from ..core.settings import seed_everything
 from ..core.records import read_state, write_json_atomic, check_item_images, read_jsonl
 from ..data.benchmarks import build_mcqs, describe, MCQ_BENCHMARKS
 from ..data.datasets import load_dataset, load_options, test_questions, validation_questions, validation_split
-from ..model.loading import LoraSpec, load_model, add_adapter, save_adapter, load_adapter
+from ..model.loading import LoraSpec, load_model, add_adapter, save_adapter, load_adapter, merged_for_eval
 from .tune import get_tune_preset, get_method, tune
 from .curve import LearningCurve, stage_steps, curve_steps
 from ..evaluation.mcq import evaluate_mcq, mcq_metrics, write_run_metrics, read_run_metrics
@@ -101,7 +101,8 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
         write_json_atomic(out/'run.json', identity, indent=1)
     started = time.perf_counter()
     seed_everything(seed)
-    model_, processor = load_model(model, adapter, str(processes.device) if device == 'auto' else device)
+    device = str(processes.device) if device == 'auto' else device
+    model_, processor = load_model(model, adapter, device)
     history, curve = {}, None
     if chosen.trains:
         model_ = add_adapter(model_, adapter, LoraSpec(dropout=config.lora_dropout))
@@ -113,6 +114,9 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
         save_adapter(model_, out/'adapter')
     elif not processes.is_main_process: return None
     tuned = time.perf_counter()
+    if config.merged_eval and adapter in ('qlora', 'lora'):     # the same function, without 4-bit unpacking or a LoRA branch
+        del model_
+        model_, processor = merged_for_eval(model, adapter, device, out/'adapter' if chosen.trains else None)
     predictions = evaluate_mcq(model_, processor, items, mode)
     metrics = {**identity, **mcq_metrics(predictions, mode, seed),
                'skipped': dict(skipped), 'dropped_images': dict(result.dropped), 'config': asdict(config), 'history': history,
@@ -126,8 +130,12 @@ def evaluate_run(run_dir:Path|str, mode:str='loglik', device:str='auto', allow_o
     "Evaluate the run saved in `run_dir` again, by `mode`; writes `evaluate-<mode>/metrics.json` and its predictions."
     run_dir = Path(run_dir)
     done = read_run_metrics(run_dir)
-    model, processor = load_model(done['model'], done['adapter'], device)
-    if (run_dir/'adapter').is_dir(): model = load_adapter(model, run_dir/'adapter')
+    adapter_dir = run_dir/'adapter' if (run_dir/'adapter').is_dir() else None
+    if done['config'].get('merged_eval') and done['adapter'] in ('qlora', 'lora'):    # as the run answered its questions
+        model, processor = merged_for_eval(done['model'], done['adapter'], device, adapter_dir)
+    else:
+        model, processor = load_model(done['model'], done['adapter'], device)
+        if adapter_dir: model = load_adapter(model, adapter_dir)
     result = load_dataset(done['benchmark'], done['data_root'], **load_options(done['benchmark'], allow_outside_root))
     check_item_images(result.split('test')[:done['config']['max_test']])
     items, _ = test_questions(result, done['config']['max_test'])

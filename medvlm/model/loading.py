@@ -17,7 +17,7 @@ from ..core.settings import pick_device
 __all__ = ['ADAPTERS', 'KEEP_FULL_PRECISION', 'DTYPES', 'UNSUPPORTED', 'compute_dtype', 'decoder_prefix', 'is_linear',
            'lora_target_regex', 'quantization_config', 'load_processor', 'check_supported', 'same_math_in_eval',
            'load_model', 'LoraSpec', 'add_adapter', 'trainable_parameters', 'save_adapter', 'load_adapter',
-           'save_merged']
+           'save_merged', 'merged_for_eval']
 
 # %% ../../nbs/30_model/31_loading.ipynb #b0b90016
 ADAPTERS = ('qlora', 'lora', 'full', 'none')
@@ -166,3 +166,12 @@ def save_merged(model, processor, out:Path|str) -> Path:
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out); processor.save_pretrained(out)
     return out
+
+# %% ../../nbs/30_model/31_loading.ipynb #6dedbace
+def merged_for_eval(name_or_path:str|Path, adapter:str='qlora', device:str='auto', adapter_dir:Path|str|None=None) -> tuple:
+    "(model, processor) in eval mode: the base loaded for `adapter` as a run trains it, 4-bit weights dequantized to full precision, the LoRA adapter at `adapter_dir` (if any) merged in."
+    if adapter not in ('qlora', 'lora'): raise ValueError(f"merged_for_eval merges a LoRA adapter; adapter {adapter!r} has none")
+    model, processor = load_model(name_or_path, adapter, device)
+    if adapter == 'qlora': model = model.dequantize()
+    if adapter_dir is not None: model = load_adapter(model, adapter_dir).merge_and_unload()
+    return model.eval(), processor
