@@ -224,8 +224,9 @@ def load_skincon(root:Path|str, splits:tuple|None=None, skip_missing:bool=False,
     table = read_csv_checked(path, ['ImageID', SKINCON_EXCLUDE, *SKINCON_CONCEPTS])
     kept = []
     for i, row in enumerate(table.to_dict('records')):
-        seen.add(row['ImageID'], path, row_place(table, i), 'ImageID')
-        for key in (SKINCON_EXCLUDE, *SKINCON_CONCEPTS): check_value(path, row_place(table, i), key, row[key], ('0', '1'))
+        place = row_place(table, i)                 # once a row: 50 fields are checked against it
+        seen.add(row['ImageID'], path, place, 'ImageID')
+        for key in (SKINCON_EXCLUDE, *SKINCON_CONCEPTS): check_value(path, place, key, row[key], ('0', '1'))
         if row[SKINCON_EXCLUDE] == '1': result.skipped[SKINCON_EXCLUDE] += 1; continue
         kept.append((i, row))
     split_of = instfree_skincon_splits([row['ImageID'] for _, row in kept])     # from the annotation rows only

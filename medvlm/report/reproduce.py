@@ -13,7 +13,7 @@ from pathlib import Path
 import medvlm
 from ..data.benchmarks import MCQ_BENCHMARKS
 from ..core.records import write_json_atomic
-from ..instfree.tune import METHODS
+from ..instfree.tune import METHODS, get_method
 
 # %% auto #0
 __all__ = ['REPRODUCE_PRESETS', 'ReproducePreset', 'get_reproduce_preset', 'Job', 'experiments_dir', 'instruction_free_jobs',
@@ -37,13 +37,15 @@ class ReproducePreset:
     # (benchmark, adapter[, methods]): the methods (all when not named) again with another adapter beside the preset's
     adapter_arms: tuple = (('wbcatt', 'lora', ('zero-shot', 'empty', 'proxy-rs')),)
     curve: bool = True                 # the tuning preset's learning curves (False: none)
+    split: tuple = ()                  # benchmarks whose methods run as two jobs, the proxy pair apart (two workers then end closer together)
 
 REPRODUCE_PRESETS = {
     'quick': ReproducePreset('quick', world='test', base='test', tune='test', vital='test', seeds=(0,), vital_seeds=(0,)),
     # the shipped base and both papers' main tables, within 10 minutes on two cores: generation and letter likelihood
     # (option likelihood added 9 s to each run), one BioMed-VITAL study, no LoRA arm, no learning curves
     'default': ReproducePreset('default', world='default', base=None, tune='default', vital='default', mode='both',
-                               vital_seeds=(0,), adapter_arms=(), curve=False),
+                               vital_seeds=(0,), adapter_arms=(), curve=False,
+                               split=('wbcatt',)),   # its longest job: as one, a worker idled 70 s at the end (sixteenth session)
     # the same world and base with everything `default` leaves out (not timed as such; the untrimmed batch without cloze took 12 min 20 s)
     'full': ReproducePreset('full', world='default', base=None, tune='default', vital='default'),
     'paper': ReproducePreset('paper', world=None, base=None, tune='paper', vital='paper'),      # real data, real model
@@ -69,17 +71,23 @@ def experiments_dir() -> Path:
     return folder
 
 def instruction_free_jobs(preset:ReproducePreset, runs_dir:Path, model:Path|str, roots:dict) -> list:
-    "One job per benchmark (and per adapter arm), running every method × seed into the run folders `run_folder` gives."
+    "One job per benchmark (two for a benchmark in `preset.split`) and per adapter arm, running its methods × seeds into the run folders `run_folder` gives."
     from medvlm.instfree.study import run_folder, arm_folder
-    def job(benchmark, adapter=None, methods=preset.methods):
-        return Job(f'instruction_free/{benchmark}' + (f' ({adapter})' if adapter else ''), experiments_dir()/'instruction_free.ipynb',
-                   arm_folder(runs_dir, preset.tune, adapter)/benchmark/'executed.ipynb',
+    def job(benchmark, adapter=None, methods=preset.methods, part=''):
+        return Job(f'instruction_free/{benchmark}' + (f' ({adapter})' if adapter else '') + (f' [{part}]' if part else ''),
+                   experiments_dir()/'instruction_free.ipynb',
+                   arm_folder(runs_dir, preset.tune, adapter)/benchmark/(f'executed-{part}.ipynb' if part else 'executed.ipynb'),
                    {'benchmark': benchmark, 'methods': list(methods), 'seeds': list(preset.seeds), 'model': str(model),
                     'data_root': str(roots[benchmark]), 'preset': preset.tune, 'adapter': adapter, 'mode': preset.mode,
                     'runs_dir': str(runs_dir), 'curve': preset.curve},
                    tuple(run_folder(runs_dir, benchmark, method, seed, preset.tune, adapter)/'metrics.json'
                          for method in methods for seed in preset.seeds))
-    return [job(benchmark) for benchmark in preset.benchmarks] + [job(*arm) for arm in preset.adapter_arms]
+    def parts(benchmark):                  # the proxy pair shares a warm-up and an untrained method its seeds: each stays in one job
+        if benchmark not in preset.split: return [job(benchmark)]
+        proxy = [m for m in preset.methods if get_method(m).proxy]
+        groups = {'proxy': proxy, 'others': [m for m in preset.methods if m not in proxy]}
+        return [job(benchmark, methods=methods, part=part) for part, methods in groups.items() if methods]
+    return [each for benchmark in preset.benchmarks for each in parts(benchmark)] + [job(*arm) for arm in preset.adapter_arms]
 
 def vital_job(preset:ReproducePreset, runs_dir:Path, model:Path|str, roots:dict, seed:int=0) -> Job:
     from medvlm.vital.study import VITAL_SETS, study_folder
