@@ -87,21 +87,22 @@ KIND, STEPS, LR, DATA = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), Path(
 MODEL = sys.argv[5] if len(sys.argv) > 5 else '/work/main/models/tiny-base'   # then the focused attributes, comma-separated
 torch.set_num_threads(2)
 
-def task_mcq_reasoned(rng, attributes, keys, n_max=5, **_):
-    "The paper's MCQ, answered after a description of the whole scene."
-    key = tasks._asked(rng, attributes, keys)
+def asked_options(rng, attributes, keys, n_max, focus=(), focus_share=0.0) -> tuple:
+    "(attribute asked, 2 to `n_max` options with its value among them, the value's position), drawn as `tasks.task_mcq` draws them."
+    key = tasks._asked(rng, attributes, keys, focus, focus_share)
     values, truth = GENERIC_VALUES[key], attributes[key]
     n = int(rng.integers(2, min(n_max, len(values)) + 1))
-    options, at = tasks.options_with(truth, [v for v in values if v != truth], n, rng)
+    return (key, *tasks.options_with(truth, [v for v in values if v != truth], n, rng))
+
+def task_mcq_reasoned(rng, attributes, keys, n_max=5, **_):
+    "The paper's MCQ, answered after a description of the whole scene."
+    key, options, at = asked_options(rng, attributes, keys, n_max)
     asked, answer = tasks.mcq_turns(f"What is the {attribute_name(key)}?", options, at)
     return True, [asked, Turn('gpt', describe_generic(attributes) + '. ' + answer.value)]
 
 def task_mcq_from_description(rng, attributes, keys, n_max=5, **_):
     "The paper's MCQ on a trained attribute asked over the scene's description, without the image: the letter can come only from the words."
-    key = tasks._asked(rng, attributes, keys)
-    values, truth = GENERIC_VALUES[key], attributes[key]
-    n = int(rng.integers(2, min(n_max, len(values)) + 1))
-    options, at = tasks.options_with(truth, [v for v in values if v != truth], n, rng)
+    key, options, at = asked_options(rng, attributes, keys, n_max)
     return False, tasks.mcq_turns(f"What is the {attribute_name(key)}?", options, at, False, describe_generic(attributes) + '\n')
 
 NAME_FIRST = 1.0 if KIND == 'name-first-all' else 0.5   # share of the descriptions written name first
@@ -115,10 +116,7 @@ def task_describe_name_first(rng, attributes, **_):
 
 def task_mcq_worded(rng, attributes, keys, n_max=5, focus=(), focus_share=0.0, **_):
     "The paper's MCQ, half the time asked in the open question's words ('Where is the object?', not 'What is the position?')."
-    key = tasks._asked(rng, attributes, keys, focus, focus_share)
-    values, truth = GENERIC_VALUES[key], attributes[key]
-    n = int(rng.integers(2, min(n_max, len(values)) + 1))
-    options, at = tasks.options_with(truth, [v for v in values if v != truth], n, rng)
+    key, options, at = asked_options(rng, attributes, keys, n_max, focus, focus_share)
     question = generic_open(attributes, key)[0] if rng.random() < 0.5 else f"What is the {attribute_name(key)}?"
     return True, tasks.mcq_turns(question, options, at)
 
