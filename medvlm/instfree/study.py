@@ -102,7 +102,8 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
     started = time.perf_counter()
     seed_everything(seed)
     device = str(processes.device) if device == 'auto' else device
-    model_, processor = load_model(model, adapter, device)
+    merged = config.merged_eval and adapter in ('qlora', 'lora')   # evaluated without 4-bit unpacking or a LoRA branch
+    if chosen.trains or not merged: model_, processor = load_model(model, adapter, device)   # an untrained merged run loads once, below
     history, curve = {}, None
     if chosen.trains:
         model_ = add_adapter(model_, adapter, LoraSpec(dropout=config.lora_dropout))
@@ -114,8 +115,8 @@ def run_instruction_free(out:Path|str, benchmark:str, method:str, model:str|Path
         save_adapter(model_, out/'adapter')
     elif not processes.is_main_process: return None
     tuned = time.perf_counter()
-    if config.merged_eval and adapter in ('qlora', 'lora'):     # the same function, without 4-bit unpacking or a LoRA branch
-        del model_
+    if merged:                                  # the same function as the model trained
+        if chosen.trains: del model_
         model_, processor = merged_for_eval(model, adapter, device, out/'adapter' if chosen.trains else None)
     predictions = evaluate_mcq(model_, processor, items, mode)
     metrics = {**identity, **mcq_metrics(predictions, mode, seed),
