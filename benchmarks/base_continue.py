@@ -16,6 +16,12 @@
 - `described-chain`: every description name first, every MCQ answered with the whole name-first description, then
   'so the {name} is {value}.' (a copy from it), then the letter; the `stated` task's MCQs answered 'the {key} is
   {value}. …' (the asked made-up name copied from the question, its value from the facts).
+- `noted-chain`: `described-chain`, but half of its MCQs put notes on *another* scene in the prompt ("Notes: the
+  colour is red, …", a third of the time with a made-up attribute among them, asked) and are answered 'so the {name} is
+  {noted value}. …': the image disagrees with the notes, so only a copy from them answers.
+- `described-chain-copy`: `described-chain`, with the `copy` task at 8 % of the mix (lookup 9 %), half of it over the
+  world's own words (attribute names and values, fill's included; text only): `copy_words.py` finds that v14 copies
+  none of them.
 - `continue`: v10's own every-task mix and answers, for more steps (v10's MCQ and yes/no were still rising when its
   schedule ended).
 - `wording`: as `focus`, with every MCQ asked half the time in the open question's words ("Where is the object?" for
@@ -80,7 +86,11 @@ training; the seventh argument saves the continued base), same final items:
     name-chain      1500 5e-4: MCQ 0.932 (colour 1.00, count 1.00, shape 0.94, position 0.53), described-only 0.225 (parse 0.86), lookup 0.995, yes/no 0.968
     described-chain 1500 5e-4: MCQ 0.916 (colour 0.99, count 1.00, shape 0.88, position 0.57), described-only 0.25 (parse 1.00), lookup 0.99, yes/no 0.968
     (probe described-only, 100 items, steps 300-1,500: 0.05, 0.22, 0.25, 0.21, 0.21 and 0.28, 0.30, 0.30, 0.30, 0.29)
-Asked about fill, both name another attribute at the first link ('the background is small. …'; '…; so the object
+    noted-chain     1500 5e-4: MCQ 0.87 (colour 0.97, count 1.00, shape 0.86, position 0.26), described-only 0.315 (parse 1.00), lookup 0.99, yes/no 0.95
+    (1,925 s, its first 600 steps beside CI; probe described-only 0.28, 0.32, 0.31, 0.35, 0.33)
+    described-chain-copy 1500 5e-4: MCQ 0.926 (colour 0.99, count 0.99, shape 0.91, position 0.60), described-only 0.285 (parse 1.00), lookup 0.99, yes/no 0.968
+    (676 s; probe described-only 0.28, 0.28, 0.23, 0.27, 0.31; it now repeats the world's words, `copy_words.py`)
+Asked about fill, all four name another attribute at the first link ('the background is small. …'; '…; so the object
 count is one. …'): `chain_steps.py` forces the name and finds the later links broken too.
 
 50_pretrain, "Where v10's MCQ fails", has the curves.
@@ -121,7 +131,7 @@ def task_mcq_from_description(rng, attributes, keys, n_max=5, **_):
     key, options, at = asked_options(rng, attributes, keys, n_max)
     return False, tasks.mcq_turns(f"What is the {attribute_name(key)}?", options, at, False, describe_generic(attributes) + '\n')
 
-NAME_FIRST = 1.0 if KIND in ('name-first-all', 'name-chain', 'described-chain') else 0.5   # share of the descriptions written name first
+NAME_FIRST = 1.0 if KIND in ('name-first-all', 'name-chain', 'described-chain', 'noted-chain', 'described-chain-copy') else 0.5   # share of the descriptions written name first
 
 def task_describe_name_first(rng, attributes, **_):
     "'Describe the image.' → every attribute, `NAME_FIRST` of the time 'the {name} is {value}' (the name before the value), else the world's '{value} {name}'."
@@ -162,6 +172,32 @@ def task_stated_named(rng, attributes, words, **options):
     value = dict(re.findall(r'^([A-F])\. (.+)$', asked.value, re.M))[letter.group(1)]
     return image, [asked, Turn('gpt', f"the {key} is {value}. " + answer.value)]
 
+def task_mcq_noted(rng, attributes, keys, words, n_max=5, **_):
+    "Half the time `task_mcq_described_named`; else notes on *another* scene in the prompt (a third of the time with a made-up attribute among them), so that only a copy from the notes answers 'so the {name} is {value}.', then the letter."
+    if rng.random() < 0.5: return task_mcq_described_named(rng, attributes, keys, n_max)
+    noted = {k: GENERIC_VALUES[k][rng.integers(len(GENERIC_VALUES[k]))] for k in GENERIC_VALUES if k in attributes}
+    names = [attribute_name(k) for k in noted]
+    if rng.random() < 1 / 3:                    # a made-up attribute, asked: its name can only be copied from the question
+        name, options = tasks.phrase(rng, words, 1), tasks.distinct_phrases(rng, words, int(rng.integers(2, n_max + 1)), 1)
+        at = int(rng.integers(len(options)))
+        place = int(rng.integers(len(names) + 1))
+        facts = [f"the {n} is {noted[k]}" for n, k in zip(names, noted)]
+        facts.insert(place, f"the {name} is {options[at]}")
+    else:
+        key = tasks._asked(rng, noted, [k for k in keys if k in noted])
+        values = GENERIC_VALUES[key]
+        n = int(rng.integers(2, min(n_max, len(values)) + 1))
+        options, at = tasks.options_with(noted[key], [v for v in values if v != noted[key]], n, rng)
+        name, facts = attribute_name(key), [f"the {n} is {noted[k]}" for n, k in zip(names, noted)]
+    asked, answer = tasks.mcq_turns(f"What is the {name}?", options, at, True, 'Notes: ' + ', '.join(facts) + '.\n')
+    return True, [asked, Turn('gpt', f"so the {name} is {options[at]}. " + answer.value)]
+
+WORLD_WORDS = sorted({w for k, values in GENERIC_VALUES.items() for v in [attribute_name(k), *values] for w in v.split()})
+
+def task_copy_world(rng, attributes, words, **options):
+    "The `copy` task, half the time over the world's own words (attribute names and values, fill's included): text only, no image, nothing asked."
+    return tasks.task_copy(rng, attributes, WORLD_WORDS if rng.random() < 0.5 else words, **options)
+
 FOCUS = tuple(sys.argv[6].split(',')) if len(sys.argv) > 6 else ('shape', 'position')
 
 if KIND == 'wording': tasks.TASKS['mcq'] = task_mcq_worded
@@ -172,6 +208,13 @@ if KIND == 'name-chain':             # every description name first, every MCQ a
 elif KIND == 'described-chain':      # every description name first; every MCQ answered through it, then a copy of the asked phrase
     tasks.TASKS['describe'], tasks.TASKS['mcq'], tasks.TASKS['stated'] = task_describe_name_first, task_mcq_described_named, task_stated_named
     mix, probed, tokens = get_pretrain_preset('base').mix, ('mcq', 'mcq_describe_only', 'yesno'), 96
+elif KIND == 'noted-chain':          # `described-chain`, half its MCQs over notes on another scene (a copy the only route)
+    tasks.TASKS['describe'], tasks.TASKS['mcq'], tasks.TASKS['stated'] = task_describe_name_first, task_mcq_noted, task_stated_named
+    mix, probed, tokens = get_pretrain_preset('base').mix, ('mcq', 'mcq_describe_only', 'yesno'), 96
+elif KIND == 'described-chain-copy':  # `described-chain`, and copies of the world's words (its base copies none of them: copy_words.py)
+    tasks.TASKS['describe'], tasks.TASKS['mcq'], tasks.TASKS['stated'] = task_describe_name_first, task_mcq_described_named, task_stated_named
+    tasks.TASKS['copy'] = task_copy_world
+    mix, probed, tokens = {**get_pretrain_preset('base').mix, 'lookup': 0.09, 'copy': 0.08}, ('mcq', 'mcq_describe_only', 'yesno'), 96
 elif KIND == 'reason':
     tasks.TASKS['mcq'] = task_mcq_reasoned
     mix, probed, tokens = {'describe': 0.15, 'mcq': 0.35, 'yesno': 0.2, 'open': 0.1, 'lookup': 0.1, 'stated': 0.08, 'copy': 0.02}, \

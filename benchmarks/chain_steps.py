@@ -7,11 +7,13 @@ link (1) for fill and reads links (2) and (3) on the sanity suite's described-on
     .venv/bin/python benchmarks/chain_steps.py MODEL start 'the fill is' [DATA] [N]   # the answer begins with the forced words
     .venv/bin/python benchmarks/chain_steps.py MODEL after 'fill is' [DATA] [N]       # the model's own answer up to '; so the', then the forced words
 
-2026-12-07, the two continued bases of that day (v14 + 1,500 steps at 5e-4 each), 200 items, world /tmp/rederive/data/generic:
+2026-12-07, the four continued bases of that day (v14 + 1,500 steps at 5e-4 each, `base_continue.py`), 200 items, world /tmp/rederive/data/generic:
   name-chain,      start 'the fill is': accuracy 0.260, the value after it right 0.015 ('the fill is circle', 'the fill is cross')
   described-chain, after 'fill is':     accuracy 0.275; the fill in its own description right 0.765, that value copied 0.000
                                         (it writes the value just before '; so the', the background's: 'so the fill is dark')
-Unforced, both bases name another, trained attribute at link (1) ('the background is small', 'so the object count is
+  noted-chain,     after 'fill is':     accuracy 0.315; own description's fill right 0.550, copied 0.000 ('so the fill is star')
+  described-chain-copy, after 'fill is': accuracy 0.260; own description's fill right 0.700, copied 0.000 ('so the fill is dark')
+Unforced, all four bases name another, trained attribute at link (1) ('the background is small', 'so the object count is
 one'): the question's word 'fill' is not copied, and even when it is given, the value is neither perceived nor copied
 from the description four words back. 50_pretrain, "Chained answers", reads it.
 """
