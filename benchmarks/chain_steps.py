@@ -7,6 +7,9 @@ link (1) for fill and reads links (2) and (3) on the sanity suite's described-on
     .venv/bin/python benchmarks/chain_steps.py MODEL start 'the fill is' [DATA] [N]   # the answer begins with the forced words
     .venv/bin/python benchmarks/chain_steps.py MODEL after 'fill is' [DATA] [N]       # the model's own answer up to '; so the', then the forced words
 
+DATA is the generic world (default data/synthetic/generic, which `medvlm synth generic` writes). MODEL is a base a
+`base_continue.py` run saved (its seventh argument).
+
 2026-12-07, the four continued bases of that day (v14 + 1,500 steps at 5e-4 each, `base_continue.py`), 200 items, world /tmp/rederive/data/generic:
   name-chain,      start 'the fill is': accuracy 0.260, the value after it right 0.015 ('the fill is circle', 'the fill is cross')
   described-chain, after 'fill is':     accuracy 0.275; the fill in its own description right 0.765, that value copied 0.000
