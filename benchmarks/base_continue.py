@@ -176,19 +176,17 @@ def task_mcq_noted(rng, attributes, keys, words, n_max=5, **_):
     "Half the time `task_mcq_described_named`; else notes on *another* scene in the prompt (a third of the time with a made-up attribute among them), so that only a copy from the notes answers 'so the {name} is {value}.', then the letter."
     if rng.random() < 0.5: return task_mcq_described_named(rng, attributes, keys, n_max)
     noted = {k: GENERIC_VALUES[k][rng.integers(len(GENERIC_VALUES[k]))] for k in GENERIC_VALUES if k in attributes}
-    names = [attribute_name(k) for k in noted]
+    facts = [f"the {attribute_name(k)} is {value}" for k, value in noted.items()]
     if rng.random() < 1 / 3:                    # a made-up attribute, asked: its name can only be copied from the question
         name, options = tasks.phrase(rng, words, 1), tasks.distinct_phrases(rng, words, int(rng.integers(2, n_max + 1)), 1)
         at = int(rng.integers(len(options)))
-        place = int(rng.integers(len(names) + 1))
-        facts = [f"the {n} is {noted[k]}" for n, k in zip(names, noted)]
-        facts.insert(place, f"the {name} is {options[at]}")
+        facts.insert(int(rng.integers(len(facts) + 1)), f"the {name} is {options[at]}")
     else:
         key = tasks._asked(rng, noted, [k for k in keys if k in noted])
         values = GENERIC_VALUES[key]
         n = int(rng.integers(2, min(n_max, len(values)) + 1))
         options, at = tasks.options_with(noted[key], [v for v in values if v != noted[key]], n, rng)
-        name, facts = attribute_name(key), [f"the {n} is {noted[k]}" for n, k in zip(names, noted)]
+        name = attribute_name(key)
     asked, answer = tasks.mcq_turns(f"What is the {name}?", options, at, True, 'Notes: ' + ', '.join(facts) + '.\n')
     return True, [asked, Turn('gpt', f"so the {name} is {options[at]}. " + answer.value)]
 
