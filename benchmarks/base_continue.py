@@ -120,11 +120,15 @@ def asked_options(rng, attributes, keys, n_max, focus=(), focus_share=0.0) -> tu
     n = int(rng.integers(2, min(n_max, len(values)) + 1))
     return (key, *tasks.options_with(truth, [v for v in values if v != truth], n, rng))
 
-def task_mcq_reasoned(rng, attributes, keys, n_max=5, **_):
-    "The paper's MCQ, answered after a description of the whole scene."
+def chained_mcq(rng, attributes, keys, n_max, lead) -> tuple:
+    "The paper's MCQ on a trained attribute, its answer led by `lead(key)` before 'The correct answer is X.'."
     key, options, at = asked_options(rng, attributes, keys, n_max)
     asked, answer = tasks.mcq_turns(f"What is the {attribute_name(key)}?", options, at)
-    return True, [asked, Turn('gpt', describe_generic(attributes) + '. ' + answer.value)]
+    return True, [asked, Turn('gpt', lead(key) + answer.value)]
+
+def task_mcq_reasoned(rng, attributes, keys, n_max=5, **_):
+    "The paper's MCQ, answered after a description of the whole scene."
+    return chained_mcq(rng, attributes, keys, n_max, lambda key: describe_generic(attributes) + '. ')
 
 def task_mcq_from_description(rng, attributes, keys, n_max=5, **_):
     "The paper's MCQ on a trained attribute asked over the scene's description, without the image: the letter can come only from the words."
@@ -148,9 +152,7 @@ def task_mcq_worded(rng, attributes, keys, n_max=5, focus=(), focus_share=0.0, *
 
 def task_mcq_named(rng, attributes, keys, n_max=5, **_):
     "The paper's MCQ, answered 'the {name} is {value}. The correct answer is X.': the name-first description's words for the asked attribute, then the letter."
-    key, options, at = asked_options(rng, attributes, keys, n_max)
-    asked, answer = tasks.mcq_turns(f"What is the {attribute_name(key)}?", options, at)
-    return True, [asked, Turn('gpt', f"the {attribute_name(key)} is {attributes[key]}. " + answer.value)]
+    return chained_mcq(rng, attributes, keys, n_max, lambda key: f"the {attribute_name(key)} is {attributes[key]}. ")
 
 def name_first_description(attributes) -> str:
     "Every attribute of the scene, name first: 'the colour is blue, the size is large, the fill is dotted, …'."
@@ -158,9 +160,8 @@ def name_first_description(attributes) -> str:
 
 def task_mcq_described_named(rng, attributes, keys, n_max=5, **_):
     "The paper's MCQ, answered with the name-first description, then 'so the {name} is {value}.' (a copy from it), then the letter."
-    key, options, at = asked_options(rng, attributes, keys, n_max)
-    asked, answer = tasks.mcq_turns(f"What is the {attribute_name(key)}?", options, at)
-    return True, [asked, Turn('gpt', f"{name_first_description(attributes)}; so the {attribute_name(key)} is {attributes[key]}. " + answer.value)]
+    return chained_mcq(rng, attributes, keys, n_max,
+                       lambda key: f"{name_first_description(attributes)}; so the {attribute_name(key)} is {attributes[key]}. ")
 
 def task_stated_named(rng, attributes, words, **options):
     "The `stated` task, its MCQ answered 'the {key} is {value}. The correct answer is X.': the asked name copied from the question, its value from the facts."
@@ -182,10 +183,7 @@ def task_mcq_noted(rng, attributes, keys, words, n_max=5, **_):
         at = int(rng.integers(len(options)))
         facts.insert(int(rng.integers(len(facts) + 1)), f"the {name} is {options[at]}")
     else:
-        key = tasks._asked(rng, noted, [k for k in keys if k in noted])
-        values = GENERIC_VALUES[key]
-        n = int(rng.integers(2, min(n_max, len(values)) + 1))
-        options, at = tasks.options_with(noted[key], [v for v in values if v != noted[key]], n, rng)
+        key, options, at = asked_options(rng, noted, [k for k in keys if k in noted], n_max)
         name = attribute_name(key)
     asked, answer = tasks.mcq_turns(f"What is the {name}?", options, at, True, 'Notes: ' + ', '.join(facts) + '.\n')
     return True, [asked, Turn('gpt', f"so the {name} is {options[at]}. " + answer.value)]
