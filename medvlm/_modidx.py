@@ -720,8 +720,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                  'medvlm/report/render.py'),
                                       'medvlm.report.render.question_interval': ( '80_report/render.html#question_interval',
                                                                                   'medvlm/report/render.py'),
-                                      'medvlm.report.render.readme_results': ( '80_report/render.html#readme_results',
-                                                                               'medvlm/report/render.py'),
                                       'medvlm.report.render.reference_segments': ( '80_report/render.html#reference_segments',
                                                                                    'medvlm/report/render.py'),
                                       'medvlm.report.render.remove_stale': ( '80_report/render.html#remove_stale',

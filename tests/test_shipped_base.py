@@ -27,10 +27,18 @@ def test_shipped_base_is_an_ordinary_checkpoint_within_budget():
     from transformers import AutoModelForImageTextToText, AutoProcessor
     names = {p.name for p in SHIPPED.iterdir()}
     assert {'config.json', 'model.safetensors', 'tokenizer.json', 'processor_config.json', 'chat_template.jinja',
-            'pretrain.json', 'sanity.json', 'README.md'} <= names
+            'pretrain.json', 'sanity.json', 'README.md', 'summary.md'} <= names
     assert sum(p.stat().st_size for p in SHIPPED.iterdir()) <= 25 * 2 ** 20
     model, processor = AutoModelForImageTextToText.from_pretrained(SHIPPED), AutoProcessor.from_pretrained(SHIPPED)
     assert type(model).__name__ == 'LlavaForConditionalGeneration' and processor.chat_template
+
+
+def test_shipped_card_and_summary_are_written_from_its_json():
+    "The model card and the README's summary say what pretrain.json and sanity.json hold: neither edited by hand, neither stale."
+    from medvlm.base.sanity import model_card, shipped_summary
+    pretrained, sanity = read_json(SHIPPED/'pretrain.json'), read_json(SHIPPED/'sanity.json')
+    assert (SHIPPED/'README.md').read_text() == model_card(pretrained, sanity), f"the model card is stale: run `{RETRAIN}`"
+    assert (SHIPPED/'summary.md').read_text() == shipped_summary(SHIPPED), f"summary.md is stale: run `{RETRAIN}`"
 
 
 def test_sanity_report_has_references_beside_every_figure():

@@ -24,8 +24,8 @@ from ..data.datasets import test_questions, load_options
 __all__ = ['TARGETS', 'ASKED', 'VALUES_LONGEST_FIRST', 'ATTRIBUTE_SKILLS', 'SHIPPED_BASE', 'SANITY_ITEMS', 'share_interval',
            'mean_interval', 'letter_references', 'skill_row', 'position_row', 'asked_attribute', 'attribute_scores',
            'attribute_breakdown', 'medical_rows', 'sanity_items', 'sanity_report', 'report_figures', 'compare_reports',
-           'missed_targets', 'verdict', 'sanity_table', 'attribute_text', 'trained_steps', 'model_card', 'ship_base',
-           'shipped_summary']
+           'missed_targets', 'verdict', 'sanity_table', 'attribute_text', 'trained_steps', 'model_card',
+           'shipped_summary', 'ship_base']
 
 # %% ../../nbs/50_base/51_sanity.ipynb #cebb900d
 def share_interval(hits:int, n:int) -> list:
@@ -277,23 +277,9 @@ pixels. It has never seen a medical image: for the medical benchmarks the table 
 format and how often it is right, which is what the studies start from. It writes nothing beyond short answers and attribute lists.
 """
 
-# %% ../../nbs/50_base/51_sanity.ipynb #1410ea20
-SHIPPED_BASE = Path('models/tiny-base')
-SANITY_ITEMS = {'test': 8, 'small': 200, 'base': 500}
-
-def ship_base(folder:Path|str, world:Path|str, medical_roots:dict|None=None, per_skill:int|None=None) -> dict:
-    "Evaluate the pretrained base in `folder` and write its `sanity.json` and model card (README.md) there."
-    from transformers import AutoModelForImageTextToText, AutoProcessor
-    folder = Path(folder)
-    pretrained = read_json(folder/'pretrain.json')
-    model, processor = AutoModelForImageTextToText.from_pretrained(folder), AutoProcessor.from_pretrained(folder)
-    per_skill = per_skill or SANITY_ITEMS.get(pretrained['preset']['name'], 500)
-    report = sanity_report(model, processor, world, pretrained, per_skill, medical_roots, medical_per_set=min(per_skill, 200))
-    write_json_atomic(folder/'sanity.json', report, indent=1)
-    write_text_atomic(folder/'README.md', model_card(pretrained, report))
-    return report
-
 # %% ../../nbs/50_base/51_sanity.ipynb #f5320530
+SHIPPED_BASE = Path('models/tiny-base')
+
 def shipped_summary(folder:Path|str=SHIPPED_BASE) -> str:
     "The sanity table of the base in `folder`, the targets it misses, and how long its training took."
     folder = Path(folder)
@@ -303,3 +289,19 @@ def shipped_summary(folder:Path|str=SHIPPED_BASE) -> str:
             f"{preset['batch_size']} in {(pretrained['vision_seconds'] + pretrained['train_seconds']) / 60:.0f} min "
             f"({pretrained['samples_per_second']} samples/s); recipe `{pretrained['recipe']}`.")
     return f"{sanity_table(report)}\n\n{verdict(report)} {made}\n\n{attribute_text(report)}\n"
+
+# %% ../../nbs/50_base/51_sanity.ipynb #1410ea20
+SANITY_ITEMS = {'test': 8, 'small': 200, 'base': 500}
+
+def ship_base(folder:Path|str, world:Path|str, medical_roots:dict|None=None, per_skill:int|None=None) -> dict:
+    "Evaluate the pretrained base in `folder` and write its `sanity.json`, model card (README.md) and README summary there."
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+    folder = Path(folder)
+    pretrained = read_json(folder/'pretrain.json')
+    model, processor = AutoModelForImageTextToText.from_pretrained(folder), AutoProcessor.from_pretrained(folder)
+    per_skill = per_skill or SANITY_ITEMS.get(pretrained['preset']['name'], 500)
+    report = sanity_report(model, processor, world, pretrained, per_skill, medical_roots, medical_per_set=min(per_skill, 200))
+    write_json_atomic(folder/'sanity.json', report, indent=1)
+    write_text_atomic(folder/'README.md', model_card(pretrained, report))
+    write_text_atomic(folder/'summary.md', shipped_summary(folder))
+    return report

@@ -6,5 +6,5 @@
 __all__ = []
 
 # %% ../../nbs/80_report/index.ipynb #b00ba2c1
-from .render import render_report, readme_results
+from .render import render_report
 from .reproduce import REPRODUCE_PRESETS, reproduce

@@ -30,8 +30,8 @@ __all__ = ['LETTER_REFERENCES', 'RUN_COLUMNS', 'MODE_NAMES', 'PAIRED_REFERENCES'
            'vital_sources', 'vital_summaries', 'seed_table', 'weight_sweep', 'sweep_figure', 'pooled_selection',
            'selection_table', 'selection_prose', 'chat_table', 'vital_outcomes', 'vital_differences', 'vital_prose',
            'render_vital', 'selection_grid', 'selection_grid_table', 'selection_grid_prose', 'selection_grid_figure',
-           'vital_compact', 'results_markdown', 'readme_results', 'versions', 'synthesised', 'data_roots',
-           'run_configuration', 'batch_lines', 'remove_stale', 'render_report']
+           'vital_compact', 'results_markdown', 'versions', 'synthesised', 'data_roots', 'run_configuration',
+           'batch_lines', 'remove_stale', 'render_report']
 
 # %% ../../nbs/80_report/80_render.ipynb #8852d2d9
 LETTER_REFERENCES = {'chance': 'chance (reference)', 'always_a': 'always A (reference)', 'majority_letter': 'majority letter (reference)'}
@@ -789,11 +789,6 @@ def results_markdown(instruction_free_dir:Path|str|None=None, vital_dir:Path|str
                   f"(both modes and the selection: [{link}/biomed_vital.md]({link}/biomed_vital.md)).", '',
                   vital_compact(summaries).to_markdown(), '', *[f'- {s}' for s in vital_prose(summaries, seed_studies(vital_dir))], '']
     return '\n'.join(parts)
-
-def readme_results(reports_dir:Path|str) -> str:
-    "What the README shows: the report's `results.md`, or how to make it."
-    found = Path(reports_dir)/'results.md'
-    return found.read_text() if found.is_file() else '## Results\n\nNo report yet: run `make reproduce`.\n'
 
 # %% ../../nbs/80_report/80_render.ipynb #084008b3
 def versions() -> dict:
