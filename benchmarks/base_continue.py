@@ -135,7 +135,7 @@ def task_mcq_from_description(rng, attributes, keys, n_max=5, **_):
     key, options, at = asked_options(rng, attributes, keys, n_max)
     return False, tasks.mcq_turns(f"What is the {attribute_name(key)}?", options, at, False, describe_generic(attributes) + '\n')
 
-NAME_FIRST = 1.0 if KIND in ('name-first-all', 'name-chain', 'described-chain', 'noted-chain', 'described-chain-copy') else 0.5   # share of the descriptions written name first
+NAME_FIRST = 1.0 if KIND in ('name-first-all', 'name-chain', 'value-chain', 'described-chain', 'noted-chain', 'described-chain-copy') else 0.5   # share of the descriptions written name first
 
 def task_describe_name_first(rng, attributes, **_):
     "'Describe the image.' → every attribute, `NAME_FIRST` of the time 'the {name} is {value}' (the name before the value), else the world's '{value} {name}'."
@@ -194,11 +194,34 @@ def task_copy_world(rng, attributes, words, **options):
     "The `copy` task, half the time over the world's own words (attribute names and values, fill's included): text only, no image, nothing asked."
     return tasks.task_copy(rng, attributes, WORLD_WORDS if rng.random() < 0.5 else words, **options)
 
+ASKED_VALUES = {k: v for k, v in GENERIC_VALUES.items() if k != 'fill'}   # the trained attributes' values: fill stays described-only
+
+def world_value_options(rng, n_max) -> tuple:
+    "(a trained attribute, 2 to `n_max` of its own values as options, the answer's position)."
+    key = list(ASKED_VALUES)[rng.integers(len(ASKED_VALUES))]
+    values = ASKED_VALUES[key]
+    n = int(rng.integers(2, min(n_max, len(values)) + 1))
+    return key, [values[i] for i in rng.permutation(len(values))[:n]], int(rng.integers(n))
+
+def task_lookup_values(rng, attributes, words, n_max=6, **options):
+    "The `lookup` task, half the time over one attribute's own values ('Which option says top left?' among the positions), text only."
+    if rng.random() >= 0.5: return tasks.task_lookup(rng, attributes, words, n_max=n_max, **options)
+    key, values, at = world_value_options(rng, n_max)
+    return False, tasks.mcq_turns(f"Which option says {values[at]}?", values, at, False)
+
+def task_stated_values(rng, attributes, words, n_max=6, **options):
+    "The `stated` task, half the time a trained attribute's value stated in the prompt and asked as the paper's MCQ over its values, text only."
+    if rng.random() >= 0.5: return tasks.task_stated(rng, attributes, words, n_max=n_max, **options)
+    key, values, at = world_value_options(rng, n_max)
+    name = attribute_name(key)
+    return False, tasks.mcq_turns(f"What is the {name}?", values, at, False, f"The {name} is {values[at]}.\n")
+
 FOCUS = tuple(sys.argv[6].split(',')) if len(sys.argv) > 6 else ('shape', 'position')
 
 if KIND == 'wording': tasks.TASKS['mcq'] = task_mcq_worded
+if KIND in ('value-lookup', 'value-chain'): tasks.TASKS['lookup'], tasks.TASKS['stated'] = task_lookup_values, task_stated_values
 if KIND in ('name-first', 'name-first-all'): tasks.TASKS['describe'] = task_describe_name_first
-if KIND == 'name-chain':             # every description name first, every MCQ answered through the asked attribute's phrase
+if KIND in ('name-chain', 'value-chain'):   # every description name first, every MCQ answered through the asked attribute's phrase
     tasks.TASKS['describe'], tasks.TASKS['mcq'] = task_describe_name_first, task_mcq_named
     mix, probed, tokens = get_pretrain_preset('base').mix, ('mcq', 'mcq_describe_only', 'yesno'), 32
 elif KIND == 'described-chain':      # every description name first; every MCQ answered through it, then a copy of the asked phrase
@@ -225,10 +248,10 @@ model, processor = LlavaForConditionalGeneration.from_pretrained(MODEL), AutoPro
 for p in model.model.vision_tower.parameters(): p.requires_grad_(False)
 images = ImageCache(DATA)
 preset = dataclasses.replace(get_pretrain_preset('base'), steps=STEPS, focus_steps=STEPS, mix=mix, focus=FOCUS, focus_share=0.6)
-stream = SkillStream(scenes(DATA, 'train'), images, preset, 7, 'focus' if KIND in ('focus', 'wording') else 'full')
+stream = SkillStream(scenes(DATA, 'train'), images, preset, 7, 'focus' if KIND in ('focus', 'wording', 'value-lookup') else 'full')
 suite = sanity_items(DATA, ('fill',), 500, 0)   # the sanity report's suite
 focused = [i for skill in ('mcq', 'yesno') for i in suite[skill][100:] if asked_attribute(i.question) in FOCUS]
-probe = [i for skill in probed for i in suite[skill][:100]] + (focused if KIND in ('focus', 'wording') else [])
+probe = [i for skill in probed for i in suite[skill][:100]] + (focused if KIND in ('focus', 'wording', 'value-lookup') else [])
 
 def by_attribute(items, answers):
     "MCQ and yes/no accuracy by the attribute asked, with n."
