@@ -985,6 +985,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'medvlm.synth.tasks.task_mcq': ('20_synth/tasks.html#task_mcq', 'medvlm/synth/tasks.py'),
                                     'medvlm.synth.tasks.task_open': ('20_synth/tasks.html#task_open', 'medvlm/synth/tasks.py'),
                                     'medvlm.synth.tasks.task_stated': ('20_synth/tasks.html#task_stated', 'medvlm/synth/tasks.py'),
+                                    'medvlm.synth.tasks.task_values': ('20_synth/tasks.html#task_values', 'medvlm/synth/tasks.py'),
                                     'medvlm.synth.tasks.task_yesno': ('20_synth/tasks.html#task_yesno', 'medvlm/synth/tasks.py'),
                                     'medvlm.synth.tasks.train_words': ('20_synth/tasks.html#train_words', 'medvlm/synth/tasks.py'),
                                     'medvlm.synth.tasks.word_pool': ('20_synth/tasks.html#word_pool', 'medvlm/synth/tasks.py'),

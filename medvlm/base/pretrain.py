@@ -68,6 +68,11 @@ class PretrainPreset:
     refocus: tuple = ()                 # the attributes stage 5 asks about `refocus_share` of the time
     refocus_share: float = 0.6
     refocus_mix: dict|None = None       # stage 5's tasks (None: `mix`)
+    values_steps: int = 0               # optimiser steps of stage 6: as stage 5, weighted toward `values`, with `values_mix`
+    values_lr: float = 5e-4             # peak of stage 6's one-cycle schedule
+    values: tuple = ()                  # the attributes stage 6 asks about `values_share` of the time
+    values_share: float = 0.6
+    values_mix: dict|None = None        # stage 6's tasks (None: `mix`); v17 adds lookups over the world's own values
     threads: int = 0                    # torch's CPU threads (0: as set): the count fixes the order of the sums, so the weights
 
 PRETRAIN_PRESETS = {
@@ -80,7 +85,10 @@ PRETRAIN_PRESETS = {
                            curve_every=1000, threads=2, focus_steps=3000, focus_lr=5e-4, focus=('shape', 'position'),
                            refocus_steps=2000, refocus_lr=5e-4, refocus=('shape', 'position'),     # v14: option lookup over look-alikes
                            refocus_mix={'describe': 0.14, 'mcq': 0.26, 'yesno': 0.16, 'open': 0.08, 'lookup': 0.08, 'stated': 0.06,
-                                        'lookalike': 0.2, 'copy': 0.02}),
+                                        'lookalike': 0.2, 'copy': 0.02},
+                           values_steps=3000, values_lr=5e-4, values=('shape', 'position'),   # v17: lookups over the world's own values
+                           values_mix={'describe': 0.17, 'mcq': 0.3, 'yesno': 0.16, 'open': 0.1, 'lookup': 0.075, 'stated': 0.05,
+                                       'values': 0.125, 'copy': 0.02}),
 }
 
 def get_pretrain_preset(name:str) -> PretrainPreset:
@@ -107,10 +115,10 @@ def _draw(rng, mix:dict) -> str:
     names, shares = list(mix), np.array(list(mix.values()), dtype=float)
     return names[rng.choice(len(names), p=shares / shares.sum())]
 
-STAGES = ('warm', 'hold', 'full', 'focus', 'refocus')   # stage 2, the text-only warm-up, held until the lookup forms; 3, every
-# task; 4 and 5, every task with the scene questions weighted toward some attributes
-STAGE_KEYS = {'warm': 0, 'full': 1, 'hold': 2, 'focus': 3, 'refocus': 4}   # each stage's draws; later stages took new keys, so the others draw as before
-LATER_STAGES = {stage: (f'{stage}_steps', f'{stage}_lr', stage, f'{stage}_share', f'{stage}_mix') for stage in ('focus', 'refocus')}   # their preset fields
+STAGES = ('warm', 'hold', 'full', 'focus', 'refocus', 'values')   # stage 2, the text-only warm-up, held until the lookup forms; 3, every
+# task; 4 to 6, every task with the scene questions weighted toward some attributes
+STAGE_KEYS = {'warm': 0, 'full': 1, 'hold': 2, 'focus': 3, 'refocus': 4, 'values': 5}   # each stage's draws; later stages took new keys, so the others draw as before
+LATER_STAGES = {stage: (f'{stage}_steps', f'{stage}_lr', stage, f'{stage}_share', f'{stage}_mix') for stage in ('focus', 'refocus', 'values')}   # their preset fields
 
 class SkillStream:
     "The training examples of one stage of `preset`, example `i` drawn from `(seed, stage, i)`: a curriculum read in order."
@@ -370,7 +378,7 @@ def train_stages(work:Path, data_root:Path, chosen:PretrainPreset, seed:int, pro
     for stream in streams:
         if not len(stream) or stream.stage in done: continue
         hold, steps = stream.stage == 'hold', len(stream) // chosen.batch_size
-        lr = {'hold': chosen.hold_lr, 'full': chosen.full_lr or chosen.lr, 'focus': chosen.focus_lr, 'refocus': chosen.refocus_lr}.get(stream.stage, chosen.lr)
+        lr = {'hold': chosen.hold_lr, 'full': chosen.full_lr or chosen.lr, **{stage: getattr(chosen, LATER_STAGES[stage][1]) for stage in LATER_STAGES}}.get(stream.stage, chosen.lr)
         config = TrainConfig(epochs=1, batch_size=chosen.batch_size, lr=lr,
                              schedule='constant' if hold else 'one-cycle', warmup=chosen.warmup, seed=seed,
                              log_every=max(steps // 100, 1), checkpoint_every=chosen.checkpoint_every, shuffle=False)

@@ -17,8 +17,8 @@ from .generic import GENERIC_VALUES, DESCRIBE_INSTRUCTIONS, describe_generic, ye
 __all__ = ['ONSETS', 'VOWELS', 'CODAS', 'TRAIN_WORDS_SEED', 'NOVEL_WORDS_SEED', 'CORE_WORDS_SEED', 'TASKS', 'SKILLS',
            'made_up_word', 'world_words', 'word_pool', 'core_words', 'train_words', 'novel_words', 'human', 'mcq_turns',
            'options_with', 'phrase_length', 'phrase', 'distinct_phrases', 'task_describe', 'task_mcq', 'task_yesno',
-           'task_open', 'task_lookup', 'task_stated', 'task_copy', 'lookalike_options', 'task_lookalike', 'SkillItem',
-           'skill_items', 'score_item']
+           'task_open', 'task_lookup', 'task_stated', 'task_copy', 'lookalike_options', 'task_lookalike', 'task_values',
+           'SkillItem', 'skill_items', 'score_item']
 
 # %% ../../nbs/20_synth/29_tasks.ipynb #96874e0b
 ONSETS = ['b', 'd', 'f', 'g', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z', 'br', 'dr', 'gl', 'kr', 'pl', 'st',
@@ -164,6 +164,19 @@ def task_lookalike(rng, attributes, words, n_max=6, image_share=0.5, **_):
 
 TASKS = {'describe': task_describe, 'mcq': task_mcq, 'yesno': task_yesno, 'open': task_open,
          'lookup': task_lookup, 'stated': task_stated, 'copy': task_copy, 'lookalike': task_lookalike}
+
+# %% ../../nbs/20_synth/29_tasks.ipynb #94b2640f
+def task_values(rng, attributes, keys, n_max=6, **_):
+    "Option lookup over one asked attribute's own values, text only: 'Which option says top left?', or the value stated first."
+    key = keys[rng.integers(len(keys))]
+    values = GENERIC_VALUES[key]
+    n = int(rng.integers(2, min(n_max, len(values)) + 1))
+    options, at = [values[i] for i in rng.permutation(len(values))[:n]], int(rng.integers(n))
+    if rng.random() < 0.6: return False, mcq_turns(f"Which option says {options[at]}?", options, at, False)
+    name = attribute_name(key)
+    return False, mcq_turns(f"What is the {name}?", options, at, False, f"The {name} is {options[at]}.\n")
+
+TASKS['values'] = task_values
 
 # %% ../../nbs/20_synth/29_tasks.ipynb #f01efe97
 @dataclass
