@@ -147,7 +147,7 @@ def add_pretrain_command(commands):
     command.add_argument('--preset', default='base', help='recipe: test, small or base, the shipped base\'s (default: base)')
     command.add_argument('--seed', type=int, help='random seed (default: the settings\' seed)')
     command.add_argument('--force', action='store_true', help='train again even if the checkpoint is up to date')
-    command.add_argument('--start-from', type=Path, help='a base this recipe trained up to one of its later stages (v11: models/tiny-base as of commit 110ba8b; v10: '
+    command.add_argument('--start-from', type=Path, help='a base this recipe trained up to one of its later stages (v14: models/tiny-base as of commit 2bc444a; v11: as of 110ba8b; v10: '
                          'as of 4a716cf): run the stages it lacks on its weights')
     command.add_argument('--threads', type=int,
                          help="CPU threads for torch (default: the preset's, 2 for base, as the shipped base was trained: another "
