@@ -13,17 +13,22 @@ MODEL is a base folder (models/tiny-base, or one `base_continue.py` saved with i
 2026-12-07 (eighteenth session), N 100, accuracy (chance 0.25; size and background 0.33):
 
     base                                  colour  size  fill  shape  position  object count  background
-    v14 (shipped)              which        0.99  0.43  0.71   0.43      0.56          0.55        0.89
+    v14                        which        0.99  0.43  0.71   0.43      0.56          0.55        0.89
                                stated       0.99  0.15  0.83   0.52      0.61          0.66        0.76
     v14 + value-lookup 1,500   which        1.00  1.00  0.42   1.00      0.96          1.00        1.00
                                stated       1.00  1.00  0.85   0.98      1.00          1.00        1.00
+    v14 + value-lookup 3,000   which        1.00  1.00  0.56   1.00      1.00          1.00        1.00
+                               stated       1.00  1.00  0.78   1.00      1.00          1.00        1.00
+    v17 (shipped)              which        1.00  1.00  0.77   1.00      1.00          1.00        1.00
+                               stated       1.00  1.00  0.97   1.00      1.00          1.00        1.00
 
 v14 finds made-up words among options 0.99 of the time (lookup_novel) and, asked the MCQ with the image, picks the
 right colour, object count or shape 0.95-0.99 of the time; yet told in words which option to pick, it finds the
 world's own size, shape, position and object count only 0.15-0.66 of the time (size stated: below chance): its lookup is general over the made-up words it was taught on
 (written in syllables) and learnt word by word over the world's words (whole tokens). `base_continue.py
 value-lookup` (half the lookup and stated tasks over one trained attribute's values) teaches it for those words in
-1,500 steps; fill, left out of it, does not follow (0.42 / 0.85): the lookup learnt is again per word.
+1,500 steps; fill, left out of it, follows only partly and unevenly (0.42-0.77 / 0.78-0.97 over the three bases).
+v17 is v14 with that continuation made a recipe stage (`values`, 3,000 steps, 50_pretrain).
 """
 import sys
 import numpy as np
