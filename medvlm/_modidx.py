@@ -104,6 +104,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'medvlm.base.sanity.ship_base': ('50_base/sanity.html#ship_base', 'medvlm/base/sanity.py'),
                                     'medvlm.base.sanity.shipped_summary': ('50_base/sanity.html#shipped_summary', 'medvlm/base/sanity.py'),
                                     'medvlm.base.sanity.skill_row': ('50_base/sanity.html#skill_row', 'medvlm/base/sanity.py'),
+                                    'medvlm.base.sanity.summary_markdown': ( '50_base/sanity.html#summary_markdown',
+                                                                             'medvlm/base/sanity.py'),
                                     'medvlm.base.sanity.trained_steps': ('50_base/sanity.html#trained_steps', 'medvlm/base/sanity.py'),
                                     'medvlm.base.sanity.verdict': ('50_base/sanity.html#verdict', 'medvlm/base/sanity.py')},
             'medvlm.cli': { 'medvlm.cli._loader_options': ('90_cli/cli.html#_loader_options', 'medvlm/cli.py'),

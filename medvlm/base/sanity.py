@@ -25,7 +25,7 @@ __all__ = ['TARGETS', 'ASKED', 'VALUES_LONGEST_FIRST', 'ATTRIBUTE_SKILLS', 'SHIP
            'mean_interval', 'letter_references', 'skill_row', 'position_row', 'asked_attribute', 'attribute_scores',
            'attribute_breakdown', 'medical_rows', 'sanity_items', 'sanity_report', 'report_figures', 'compare_reports',
            'missed_targets', 'verdict', 'sanity_table', 'attribute_text', 'trained_steps', 'model_card',
-           'shipped_summary', 'ship_base']
+           'summary_markdown', 'shipped_summary', 'ship_base']
 
 # %% ../../nbs/50_base/51_sanity.ipynb #cebb900d
 def share_interval(hits:int, n:int) -> list:
@@ -280,15 +280,17 @@ format and how often it is right, which is what the studies start from. It write
 # %% ../../nbs/50_base/51_sanity.ipynb #f5320530
 SHIPPED_BASE = Path('models/tiny-base')
 
-def shipped_summary(folder:Path|str=SHIPPED_BASE) -> str:
-    "The sanity table of the base in `folder`, the targets it misses, and how long its training took."
-    folder = Path(folder)
-    pretrained, report = read_json(folder/'pretrain.json'), read_json(folder/'sanity.json')
+def summary_markdown(pretrained:dict, report:dict) -> str:
+    "The sanity table of a base, the targets it misses, and how long its training took (the project README's summary)."
     preset = pretrained['preset']
     made = (f"{pretrained['parameters']:,} parameters; `{preset['name']}` preset, {sum(trained_steps(pretrained).values()):,} steps of batch "
             f"{preset['batch_size']} in {(pretrained['vision_seconds'] + pretrained['train_seconds']) / 60:.0f} min "
             f"({pretrained['samples_per_second']} samples/s); recipe `{pretrained['recipe']}`.")
     return f"{sanity_table(report)}\n\n{verdict(report)} {made}\n\n{attribute_text(report)}\n"
+
+def shipped_summary(folder:Path|str=SHIPPED_BASE) -> str:
+    "`summary_markdown` of the base in `folder`, from its pretrain.json and sanity.json."
+    return summary_markdown(read_json(Path(folder)/'pretrain.json'), read_json(Path(folder)/'sanity.json'))
 
 # %% ../../nbs/50_base/51_sanity.ipynb #1410ea20
 SANITY_ITEMS = {'test': 8, 'small': 200, 'base': 500}
@@ -303,5 +305,5 @@ def ship_base(folder:Path|str, world:Path|str, medical_roots:dict|None=None, per
     report = sanity_report(model, processor, world, pretrained, per_skill, medical_roots, medical_per_set=min(per_skill, 200))
     write_json_atomic(folder/'sanity.json', report, indent=1)
     write_text_atomic(folder/'README.md', model_card(pretrained, report))
-    write_text_atomic(folder/'summary.md', shipped_summary(folder))
+    write_text_atomic(folder/'summary.md', summary_markdown(pretrained, report))
     return report
