@@ -1,0 +1,35 @@
+"""Issue 17: how far apart do two draws of one recipe stage land? v14 (commit 2bc444a's models/tiny-base) continued by
+the base preset's `values` stage as `medvlm pretrain --preset base --start-from` runs it, but with the stage's examples
+drawn under another key (`STAGE_KEYS['values']`; the recipe's own, which made v17, is 5); then the paper's MCQ and
+yes/no on 500 items each of the generic world's `val` scenes, by attribute. With KEY 5 and OUT a copy of the shipped
+v17, nothing is trained: v17 is only measured.
+
+    OMP_NUM_THREADS=2 .venv/bin/python benchmarks/stage_draws.py KEY OUT V14 WORLD
+
+V14 is a copy of v14 (`for f in $(git ls-tree --name-only 2bc444a models/tiny-base/); do git show 2bc444a:$f > V14/$(basename $f); done`),
+WORLD the generic world. The figures go to OUT.val.json too.
+"""
+import sys, json, importlib, torch
+from pathlib import Path
+from transformers import AutoProcessor, LlavaForConditionalGeneration
+from medvlm.synth.tasks import skill_items, score_item
+from medvlm.base.sanity import asked_attribute
+
+recipe = importlib.import_module('medvlm.base.pretrain')     # the module (the package exports a function of its name)
+KEY, OUT, V14, WORLD = int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], Path(sys.argv[4])
+recipe.STAGE_KEYS['values'] = KEY
+done = recipe.pretrain(OUT, WORLD, 'base', start_from=V14, progress=False)
+processor, model = AutoProcessor.from_pretrained(OUT), LlavaForConditionalGeneration.from_pretrained(OUT).eval()
+torch.set_num_threads(2)
+suite = skill_items(recipe.scenes(WORLD, 'val'), ('fill',), 500, 0)
+items = suite['mcq'] + suite['yesno']
+scores = [score_item(item, answer)[0] for item, answer in zip(items, recipe.answer_items(model, processor, items, recipe.ImageCache(WORLD)))]
+figures = {'key': KEY, 'stage_seconds': done['stage_seconds']['values']}
+for skill in ('mcq', 'yesno'):
+    scored = [(item, score) for item, score in zip(items, scores) if item.skill == skill]
+    figures[skill] = round(sum(s for _, s in scored) / len(scored), 4)
+    by = {}
+    for item, score in scored: by.setdefault(asked_attribute(item.question), []).append(score)
+    figures[f'{skill} by attribute'] = {k: [round(sum(v) / len(v), 3), len(v)] for k, v in by.items()}
+print(json.dumps(figures), flush=True)
+OUT.with_name(OUT.name + '.val.json').write_text(json.dumps(figures, indent=1))
