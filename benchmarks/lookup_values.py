@@ -19,8 +19,10 @@ MODEL is a base folder (models/tiny-base, or one `base_continue.py` saved with i
                                stated       1.00  1.00  0.85   0.98      1.00          1.00        1.00
     v14 + value-lookup 3,000   which        1.00  1.00  0.56   1.00      1.00          1.00        1.00
                                stated       1.00  1.00  0.78   1.00      1.00          1.00        1.00
-    v17 (shipped)              which        1.00  1.00  0.77   1.00      1.00          1.00        1.00
+    v17                        which        1.00  1.00  0.77   1.00      1.00          1.00        1.00
                                stated       1.00  1.00  0.97   1.00      1.00          1.00        1.00
+    v18 (shipped; nineteenth)  which        1.00  1.00  0.70   1.00      1.00          1.00        1.00
+                               stated       1.00  1.00  0.89   1.00      1.00          1.00        1.00
 
 v14 finds made-up words among options 0.99 of the time (lookup_novel) and, asked the MCQ with the image, picks the
 right colour, object count or shape 0.95-0.99 of the time; yet told in words which option to pick, it finds the

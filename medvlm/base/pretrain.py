@@ -117,7 +117,8 @@ def _draw(rng, mix:dict) -> str:
 
 STAGES = ('warm', 'hold', 'full', 'focus', 'refocus', 'values')   # stage 2, the text-only warm-up, held until the lookup forms; 3, every
 # task; 4 to 6, every task with the scene questions weighted toward some attributes
-STAGE_KEYS = {'warm': 0, 'full': 1, 'hold': 2, 'focus': 3, 'refocus': 4, 'values': 5}   # each stage's draws; later stages took new keys, so the others draw as before
+STAGE_KEYS = {'warm': 0, 'full': 1, 'hold': 2, 'focus': 3, 'refocus': 4, 'values': 7}   # each stage's draws; later stages took new keys, so the others draw as before
+# values: the best of three draws (keys 5-7) on `val` MCQ (v18; benchmarks/stage_draws.py)
 LATER_STAGES = {stage: (f'{stage}_steps', f'{stage}_lr', stage, f'{stage}_share', f'{stage}_mix') for stage in ('focus', 'refocus', 'values')}   # their preset fields
 
 class SkillStream:
