@@ -1,8 +1,19 @@
 """Issue 17: how far apart do two draws of one recipe stage land? v14 (commit 2bc444a's models/tiny-base) continued by
 the base preset's `values` stage as `medvlm pretrain --preset base --start-from` runs it, but with the stage's examples
-drawn under another key (`STAGE_KEYS['values']`; the recipe's own, which made v17, is 5); then the paper's MCQ and
-yes/no on 500 items each of the generic world's `val` scenes, by attribute. With KEY 5 and OUT a copy of the shipped
-v17, nothing is trained: v17 is only measured.
+drawn under another key (`STAGE_KEYS['values']`: v17's was 5; the recipe's own since v18 is 7); then the paper's MCQ
+and yes/no on 500 items each of the generic world's `val` scenes, by attribute. With KEY 7 and OUT a copy of the shipped
+v18, nothing is trained: v18 is only measured. (OUT's pretrain.json records the recipe's hash, which the key patched
+here does not change: keep such folders out of `models/`.)
+
+2026-12-07 (nineteenth session; keys 5 and 6 run through a copy of this code before it landed, on the recipe of v17):
+
+    key   val MCQ  position (n 54)  val yes/no  stage seconds
+    5     0.964    0.685            0.970       (v17: 1,100 on the eighteenth session's machine)
+    6     0.970    0.778            0.964       1,412 (partly beside another run)
+    7     0.972    0.741            0.968         885
+
+On the sanity suite (`ship_base` on OUT): key 6 MCQ 0.948, described-only 0.220, yes/no 0.964, spread 0.033; key 7
+MCQ 0.950, described-only 0.256, yes/no 0.968, spread 0.026 — shipped as v18 (50_pretrain, last section).
 
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/stage_draws.py KEY OUT V14 WORLD
 
