@@ -24,7 +24,7 @@ import sys, json, importlib, torch
 from pathlib import Path
 from transformers import AutoProcessor, LlavaForConditionalGeneration
 from medvlm.synth.tasks import skill_items, score_item
-from medvlm.base.sanity import asked_attribute
+from medvlm.base.sanity import attribute_scores
 
 recipe = importlib.import_module('medvlm.base.pretrain')     # the module (the package exports a function of its name)
 KEY, OUT, V14, WORLD = int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], Path(sys.argv[4])
@@ -37,10 +37,8 @@ items = suite['mcq'] + suite['yesno']
 scores = [score_item(item, answer)[0] for item, answer in zip(items, recipe.answer_items(model, processor, items, recipe.ImageCache(WORLD)))]
 figures = {'key': KEY, 'stage_seconds': done['stage_seconds']['values']}
 for skill in ('mcq', 'yesno'):
-    scored = [(item, score) for item, score in zip(items, scores) if item.skill == skill]
-    figures[skill] = round(sum(s for _, s in scored) / len(scored), 4)
-    by = {}
-    for item, score in scored: by.setdefault(asked_attribute(item.question), []).append(score)
-    figures[f'{skill} by attribute'] = {k: [round(sum(v) / len(v), 3), len(v)] for k, v in by.items()}
+    skill_scores = [score for item, score in zip(items, scores) if item.skill == skill]
+    figures[skill] = round(sum(skill_scores) / len(skill_scores), 4)
+    figures[f'{skill} by attribute'] = attribute_scores(suite[skill], skill_scores)   # n, score and 95 % interval each
 print(json.dumps(figures), flush=True)
 OUT.with_name(OUT.name + '.val.json').write_text(json.dumps(figures, indent=1))
