@@ -1,4 +1,4 @@
-"""Issue 17: two probes on the shipped base (v10), each a continuation of its weights on the every-task stream.
+"""Issue 17: probes that continue a shipped base's weights (v10 first, later bases since) on a changed task stream, one per KIND.
 
 - `reason`: MCQ answers that first describe the image, then answer ("blue colour, large size, ... . The correct answer
   is B."), so that the letter could come from matching an option against the model's own description (an attribute
@@ -22,6 +22,15 @@
 - `described-chain-copy`: `described-chain`, with the `copy` task at 8 % of the mix (lookup 9 %), half of it over the
   world's own words (attribute names and values, fill's included; text only): `copy_words.py` finds that v14 copies
   none of them.
+- `matched`: every image MCQ answered as `reason` does (the scene's description, then the letter), and a fifth of the
+  stream text MCQs followed by notes on a made-up scene, answered by repeating the notes, then the letter
+  (`task_mcq_matched`): two times in three a made-up attribute is asked, so only a match of the options against the
+  words written after them answers — the link fill's MCQ needs once the base has described the image.
+  `matched-hold`: those text MCQs 60 % of the stream, notes of any length (short ones start the skill), half the made-up
+  attributes valued in trained attributes' words, as the `hold` stage forms `lookup`. `matched-warm`: text only, those
+  text MCQs 80 % of the stream, their notes growing with the options (2 growing to 6 over 60 % of the run).
+- `lookup-after`: text only, the `lookup` task turned round ('Which option says the word below?' over made-up options,
+  then 'Word: blick'): the word to find comes after the options, as a description written in the answer does.
 - `continue`: v10's own every-task mix and answers, for more steps (v10's MCQ and yes/no were still rising when its
   schedule ended).
 - `wording`: as `focus`, with every MCQ asked half the time in the open question's words ("Where is the object?" for
@@ -123,6 +132,34 @@ Tying the rows first breaks the trained comparisons (MCQ 0.70 at step 300) and t
 rows, but not for fill: described-only stays at chance, and yes/no on colour and object count has not recovered
 (0.82 each; v17 0.98 and 0.99).
 
+`matched` on the shipped v18 (2026-12-07, twentieth session, alone on the machine; 1,013 s of training), same final items:
+
+    cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python -u /work/main/benchmarks/base_continue.py matched 2000 5e-4 /tmp/rederive/data/generic /work/main/models/tiny-base shape,position /tmp/p20/matched-model
+    matched 2000 5e-4: MCQ 0.938 (colour 0.99, count 1.00, shape 0.91, position 0.70), described-only 0.285 (parse 1.00), lookup 0.965, yes/no 0.968
+    (probe, 100 items each, steps 300-1,800: MCQ 0.90, 0.90, 0.91, 0.93, 0.93, 0.93; described-only 0.32, 0.30, 0.28, 0.25, 0.23, 0.26)
+It writes the description right, fill included, and its letter does not follow it. `matched_probe.py` finds why: the
+`matched` text MCQs themselves were not learnt (made-up attribute asked, 200 drawn items: train words 0.37, novel
+words 0.36, against chance about 0.30), and a trained attribute asked over the scene's true notes, text only, reads
+0.215 (chance 0.236). Matching options against words written after them is a skill of its own, not the `lookup`
+skill (the word before the options) turned round; 400 steps' worth of examples in 2,000 did not start it.
+
+`matched-hold` and `matched-warm` on v18 the same day (alone on the machine; each stopped early when its probe had not
+moved: 3,000 of 4,500 steps at 5e-4, and 4,500 of 6,000 steps at 1e-3, about 0.5 s a step), probe `matched_novel`:
+100 `matched` items over novel words (2–5 options, chance about 0.30), every 750 steps:
+
+    cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python -u /work/main/benchmarks/base_continue.py matched-hold 4500 5e-4 /tmp/rederive/data/generic /work/main/models/tiny-base shape,position /tmp/p20/mh-model
+    matched-hold: matched_novel 0.36, 0.31, 0.34, 0.34 (steps 750-3,000); MCQ 0.82-0.90; described-only 0.25-0.32
+    cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python -u /work/main/benchmarks/base_continue.py matched-warm 6000 1e-3 /tmp/rederive/data/generic /work/main/models/tiny-base shape,position /tmp/p20/mw-model
+    matched-warm: matched_novel 0.34, 0.34, 0.31, 0.29, 0.30, 0.34 (steps 750-4,500); image MCQ 0.19-0.31 (a text-only stream: the image skills go)
+
+`lookup-after` on v18 (779 s of training, alone), probe: 200 `lookup-after` items over novel words (2–6 options,
+chance 0.29), every 750 steps; final on the usual items:
+
+    cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python -u /work/main/benchmarks/base_continue.py lookup-after 3000 1e-3 /tmp/rederive/data/generic /work/main/models/tiny-base shape,position /tmp/p20/la-model
+    lookup-after 3000 1e-3: after 0.49, 0.63, 0.765, 0.865 (steps 750-3,000); lookup (word before the options) 0.995;
+    MCQ 0.27, described-only 0.235, yes/no 0.32 (text only: the image skills go)
+The lookup turned round forms, slowly and without a plateau, where the match against a whole description does not.
+
 50_pretrain, "Where v10's MCQ fails", has the curves.
 """
 import sys, re, time, dataclasses
@@ -131,8 +168,9 @@ import torch
 from transformers import AutoProcessor, LlavaForConditionalGeneration
 import medvlm.synth.tasks as tasks
 from medvlm.synth.tasks import score_item
-from medvlm.core.records import Turn
-from medvlm.data.benchmarks import attribute_name
+from medvlm.core.records import Turn, MCQItem
+from medvlm.data.benchmarks import attribute_name, letters_for, mcq_prompt, parse_answer_letter
+import numpy as np
 from medvlm.synth.generic import describe_generic, generic_open, GENERIC_VALUES
 from medvlm.base.pretrain import SkillStream, get_pretrain_preset, ImageCache, scenes, skill_scores
 from medvlm.base.sanity import sanity_items, asked_attribute
@@ -218,6 +256,55 @@ def task_mcq_noted(rng, attributes, keys, words, n_max=5, **_):
     asked, answer = tasks.mcq_turns(f"What is the {name}?", options, at, True, 'Notes: ' + ', '.join(facts) + '.\n')
     return True, [asked, Turn('gpt', f"so the {name} is {options[at]}. " + answer.value)]
 
+FILL_WORDS = set(GENERIC_VALUES['fill'])
+
+def task_mcq_matched(rng, attributes, keys, words, n_max=5, **_):
+    """Text only: the paper's MCQ followed by notes on a made-up scene ('Notes: red colour, blick zorp, …'; the world's
+    attributes with random values and one to three made-up attributes), answered by repeating the notes, then the letter
+    of the option they state. Two times in three a made-up attribute is asked, so the letter can only come from matching
+    the options against the words just written — the link `matched`'s image MCQs (description, then letter) need for fill.
+    Under `matched-hold` the notes keep a random share of the world's attributes (none to all, so that short notes start
+    the skill) and half the made-up attributes take a trained attribute's value word (never fill's) as their value."""
+    noted = {k: GENERIC_VALUES[k][rng.integers(len(GENERIC_VALUES[k]))] for k in GENERIC_VALUES if k in attributes}
+    if KIND == 'matched-warm':             # the notes grow with the options: none of the world's attributes with 2 options
+        kept = rng.permutation(list(noted))[:int(rng.integers(max(1, 2 * (n_max - 2)) + 0))] if n_max > 2 else []
+        noted = {k: noted[k] for k in GENERIC_VALUES if k in kept}
+    if KIND == 'matched-hold':
+        kept = rng.permutation(list(noted))[:int(rng.integers(len(noted) + 1))]
+        noted = {k: noted[k] for k in GENERIC_VALUES if k in kept}
+    phrases, made_up = [f"{value} {attribute_name(k)}" for k, value in noted.items()], []
+    taken = {w for p in phrases for w in p.split()}
+    for _ in range(int(rng.integers(1, 2 if KIND == 'matched-warm' and n_max < 4 else 4))):
+        name = tasks.phrase(rng, words, 1)
+        pool = WORLD_VALUE_WORDS if KIND in ('matched-hold', 'matched-warm') and rng.random() < 0.5 else words
+        value = next(v for v in (tasks.phrase(rng, pool, 1 if pool is WORLD_VALUE_WORDS else None) for _ in range(50)) if v not in taken)
+        taken |= {*value.split(), name}
+        made_up.append((name, value))
+        phrases.insert(int(rng.integers(len(phrases) + 1)), f"{value} {name}")
+    notes = ', '.join(phrases)
+    if rng.random() < 2 / 3 or not noted or not [k for k in keys if k in noted]:
+        name, value = made_up[rng.integers(len(made_up))]
+        n = int(rng.integers(2, n_max + 1))
+        pool = WORLD_VALUE_WORDS if value in WORLD_VALUE_WORDS else words
+        others = [p for p in dict.fromkeys(tasks.phrase(rng, pool, None if pool is words else 1) for _ in range(40))
+                  if not set(p.split()) & taken][:n - 1]
+        options, at = tasks.options_with(value, others, len(others) + 1, rng)
+    else:
+        key, options, at = asked_options(rng, noted, [k for k in keys if k in noted], n_max)
+        name = attribute_name(key)
+    letters = letters_for(len(options))
+    prompt = mcq_prompt(MCQItem('', None, '', f"What is the {name}?", options, letters[at])) + f"\nNotes: {notes}."
+    return False, [tasks.human(prompt, False), Turn('gpt', f"{notes}. The correct answer is {letters[at]}.")]
+
+def task_lookup_after(rng, attributes, words, n_max=6, **_):
+    "Text only: the paper's template over made-up options with the word to find written *after* them ('Word: blick')."
+    n = int(rng.integers(2, n_max + 1))
+    options = tasks.distinct_phrases(rng, words, n, 1)
+    at = int(rng.integers(n))
+    letters = letters_for(n)
+    prompt = mcq_prompt(MCQItem('', None, '', "Which option says the word below?", options, letters[at])) + f"\nWord: {options[at]}"
+    return False, [tasks.human(prompt, False), Turn('gpt', f"The correct answer is {letters[at]}.")]
+
 WORLD_WORDS = sorted({w for k, values in GENERIC_VALUES.items() for v in [attribute_name(k), *values] for w in v.split()})
 
 def task_copy_world(rng, attributes, words, **options):
@@ -225,6 +312,8 @@ def task_copy_world(rng, attributes, words, **options):
     return tasks.task_copy(rng, attributes, WORLD_WORDS if rng.random() < 0.5 else words, **options)
 
 ASKED_VALUES = {k: v for k, v in GENERIC_VALUES.items() if k != 'fill'}   # the trained attributes' values: fill stays described-only
+
+WORLD_VALUE_WORDS = sorted({w for values in ASKED_VALUES.values() for v in values for w in v.split()})   # never fill's
 
 def world_value_options(rng, n_max) -> tuple:
     "(a trained attribute, 2 to `n_max` of its own values as options, the answer's position)."
@@ -279,6 +368,19 @@ elif KIND == 'described-chain-copy':  # `described-chain`, and copies of the wor
     tasks.TASKS['describe'], tasks.TASKS['mcq'], tasks.TASKS['stated'] = task_describe_name_first, task_mcq_described_named, task_stated_named
     tasks.TASKS['copy'] = task_copy_world
     mix, probed, tokens = {**get_pretrain_preset('base').mix, 'lookup': 0.09, 'copy': 0.08}, ('mcq', 'mcq_describe_only', 'yesno'), 96
+elif KIND == 'matched':             # every image MCQ answered description first; text MCQs over notes on made-up scenes
+    tasks.TASKS['mcq'], tasks.TASKS['matched'] = task_mcq_reasoned, task_mcq_matched
+    mix, probed, tokens = {'describe': 0.15, 'mcq': 0.3, 'matched': 0.2, 'yesno': 0.15, 'open': 0.08, 'lookup': 0.07,
+                           'stated': 0.03, 'copy': 0.02}, ('mcq', 'mcq_describe_only'), 60
+elif KIND == 'matched-warm':        # text only: `matched`'s text MCQs, their options (2 growing to 6) and notes growing together
+    tasks.TASKS['matched'] = task_mcq_matched
+    mix, probed, tokens = {'matched': 0.8, 'lookup': 0.1, 'copy': 0.1}, ('mcq', 'mcq_describe_only'), 60
+elif KIND == 'lookup-after':        # text only: the lookup with the word to find after the options, the order `matched` needs
+    tasks.TASKS['after'] = task_lookup_after
+    mix, probed, tokens = {'after': 0.7, 'lookup': 0.15, 'copy': 0.15}, ('mcq', 'mcq_describe_only'), 12
+elif KIND == 'matched-hold':        # `matched`'s text MCQs most of the time: the match of options against later words, formed first
+    tasks.TASKS['mcq'], tasks.TASKS['matched'] = task_mcq_reasoned, task_mcq_matched
+    mix, probed, tokens = {'matched': 0.6, 'mcq': 0.15, 'describe': 0.1, 'lookup': 0.1, 'yesno': 0.05}, ('mcq', 'mcq_describe_only'), 60
 elif KIND == 'reason':
     tasks.TASKS['mcq'] = task_mcq_reasoned
     mix, probed, tokens = {'describe': 0.15, 'mcq': 0.35, 'yesno': 0.2, 'open': 0.1, 'lookup': 0.1, 'stated': 0.08, 'copy': 0.02}, \
@@ -292,7 +394,7 @@ else:
 model, processor = LlavaForConditionalGeneration.from_pretrained(MODEL), AutoProcessor.from_pretrained(MODEL)
 for p in model.model.vision_tower.parameters(): p.requires_grad_(False)
 images = ImageCache(DATA)
-preset = dataclasses.replace(get_pretrain_preset('base'), steps=STEPS, focus_steps=STEPS, mix=mix, focus=FOCUS, focus_share=0.6)
+preset = dataclasses.replace(get_pretrain_preset('base'), ramp=0.6 if KIND in ('matched-warm', 'lookup-after') else 0.0, steps=STEPS, focus_steps=STEPS, mix=mix, focus=FOCUS, focus_share=0.6)
 stream = SkillStream(scenes(DATA, 'train'), images, preset, 7, 'focus' if KIND in ('focus', 'wording', 'value-lookup', 'tie-values') else 'full')
 suite = sanity_items(DATA, ('fill',), 500, 0)   # the sanity report's suite
 focused = [i for skill in ('mcq', 'yesno') for i in suite[skill][100:] if asked_attribute(i.question) in FOCUS]
@@ -309,10 +411,32 @@ def by_attribute(items, answers):
 def ask(items): return generate_answers(model, processor, [images(i.image) for i in items], [i.question for i in items],
                                         max_new_tokens=tokens, batch_size=64)
 
+def matched_items(n=100, seed=5) -> list:
+    "(question, letter) of `n` fixed `matched` text MCQs over novel words, on the test scenes."
+    from medvlm.synth.tasks import novel_words
+    rng, pool, keys = np.random.default_rng(seed), novel_words(), [k for k in GENERIC_VALUES if k != 'fill']
+    drawn = [task_mcq_matched(rng, attributes, keys=keys, words=pool)[1] for _, attributes in scenes(DATA, 'test')[:n]]
+    return [(asked.value, answer.value[-2]) for asked, answer in drawn]
+
+def after_items(n=200, seed=5) -> list:
+    "(question, letter) of `n` fixed `lookup-after` items over novel words."
+    from medvlm.synth.tasks import novel_words
+    rng, pool = np.random.default_rng(seed), novel_words()
+    drawn = [task_lookup_after(rng, {}, pool)[1] for _ in range(n)]
+    return [(asked.value, answer.value[-2]) for asked, answer in drawn]
+
+MATCHED = matched_items() if KIND.startswith('matched') else after_items() if KIND == 'lookup-after' else []
+
+def matched_accuracy() -> float:
+    answers = generate_answers(model, processor, [None] * len(MATCHED), [q for q, _ in MATCHED], max_new_tokens=80, batch_size=64)
+    return sum(parse_answer_letter(a, list('ABCDEF')) == letter for a, (_, letter) in zip(answers, MATCHED)) / len(MATCHED)
+
 class Probe(Callback):
     def after_step(self, model, step, history):
-        if step % 300: return
-        answers = ask(probe); scores = skill_scores(probe, answers); model.train()
+        if step % (750 if KIND in ('matched-hold', 'matched-warm', 'lookup-after') else 300): return
+        answers = ask(probe); scores = skill_scores(probe, answers)
+        if MATCHED: scores['matched_novel'] = matched_accuracy()
+        model.train()
         print(step, history[-1]['loss'] if history else None, scores, by_attribute(probe, answers), flush=True)
 
 started = time.time()
