@@ -27,8 +27,8 @@ from transformers import AutoProcessor, LlavaForConditionalGeneration
 from medvlm.base.sanity import sanity_items
 from medvlm.base.pretrain import ImageCache
 from medvlm.synth.tasks import score_item
-from medvlm.model.collate import render, chat_messages, adds_bos, generate_answers
-from medvlm.core.records import Turn
+from medvlm.model.collate import generate_answers
+from forced_answers import continue_answers
 
 model_dir, where, forced = sys.argv[1], sys.argv[2], sys.argv[3]
 data = Path(sys.argv[4]) if len(sys.argv) > 4 else Path('data/synthetic/generic')
@@ -39,16 +39,7 @@ items, images = sanity_items(data, ('fill',), 500, 0)['mcq_describe_only'][:n], 
 
 def continued(prefixes:list, max_new_tokens:int=24) -> list:
     "The model's greedy continuation of each item's answer after its forced `prefixes`."
-    texts = []
-    for at in range(0, len(items), 50):
-        prompts = [render(processor, chat_messages([Turn('human', i.question)], True), True) + p
-                   for i, p in zip(items[at:at + 50], prefixes[at:at + 50])]
-        processor.tokenizer.padding_side = 'left'
-        inputs = processor(images=[[images(i.image)] for i in items[at:at + 50]], text=prompts, return_tensors='pt', padding=True,
-                           add_special_tokens=adds_bos(processor.tokenizer, prompts))
-        with torch.no_grad(): out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False)
-        texts += processor.batch_decode(out[:, inputs['input_ids'].shape[1]:], skip_special_tokens=True)
-    return texts
+    return continue_answers(model, processor, [i.question for i in items], [images(i.image) for i in items], prefixes, max_new_tokens)
 
 if where == 'start': prefixes = [forced] * len(items)
 else:

@@ -29,30 +29,23 @@ Given the true description, the letter for fill is still at chance (forced 0.280
 the notes without the image fall to chance too (0.215): the letter comes from the image, never from the words written
 after the options, so the description link holds (the base writes fill right) and the lookup link does not.
 """
-import re, sys
+import sys
 from pathlib import Path
 import numpy as np
 import torch
 from transformers import AutoProcessor, LlavaForConditionalGeneration
 from medvlm.base.pretrain import ImageCache, scenes
 from medvlm.base.sanity import sanity_items, share_interval
-from medvlm.core.records import IMAGE_TOKEN, Turn
+from medvlm.core.records import IMAGE_TOKEN
 from medvlm.data.benchmarks import letters_for, parse_answer_letter
-from medvlm.model.collate import adds_bos, chat_messages, generate_answers, render
+from medvlm.model.collate import generate_answers
 from medvlm.synth.generic import describe_generic
+from forced_answers import continue_answers
 
 
 def forced_letters(model, processor, items, images, prefixes) -> list:
-    "The model's greedy continuation (4 tokens) of each item's answer after its forced prefix."
-    texts = []
-    for at in range(0, len(items), 50):
-        prompts = [render(processor, chat_messages([Turn('human', i.question)], True), True) + p
-                   for i, p in zip(items[at:at + 50], prefixes[at:at + 50])]
-        processor.tokenizer.padding_side = 'left'
-        inputs = processor(images=[[im] for im in images[at:at + 50]], text=prompts, return_tensors='pt', padding=True,
-                           add_special_tokens=adds_bos(processor.tokenizer, prompts))
-        with torch.no_grad(): out = model.generate(**inputs, max_new_tokens=4, do_sample=False)
-        texts += processor.batch_decode(out[:, inputs['input_ids'].shape[1]:], skip_special_tokens=True)
+    "Each forced prefix and what the model writes after it (4 tokens: the letter)."
+    texts = continue_answers(model, processor, [i.question for i in items], images, prefixes, max_new_tokens=4)
     return [p + t for p, t in zip(prefixes, texts)]
 
 
