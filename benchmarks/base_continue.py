@@ -256,18 +256,17 @@ def task_mcq_noted(rng, attributes, keys, words, n_max=5, **_):
     asked, answer = tasks.mcq_turns(f"What is the {name}?", options, at, True, 'Notes: ' + ', '.join(facts) + '.\n')
     return True, [asked, Turn('gpt', f"so the {name} is {options[at]}. " + answer.value)]
 
-FILL_WORDS = set(GENERIC_VALUES['fill'])
-
 def task_mcq_matched(rng, attributes, keys, words, n_max=5, **_):
     """Text only: the paper's MCQ followed by notes on a made-up scene ('Notes: red colour, blick zorp, …'; the world's
     attributes with random values and one to three made-up attributes), answered by repeating the notes, then the letter
     of the option they state. Two times in three a made-up attribute is asked, so the letter can only come from matching
     the options against the words just written — the link `matched`'s image MCQs (description, then letter) need for fill.
     Under `matched-hold` the notes keep a random share of the world's attributes (none to all, so that short notes start
-    the skill) and half the made-up attributes take a trained attribute's value word (never fill's) as their value."""
+    the skill), under `matched-warm` a share that grows with the option cap `n_max`; under both, half the made-up
+    attributes take a trained attribute's value word (never fill's) as their value."""
     noted = {k: GENERIC_VALUES[k][rng.integers(len(GENERIC_VALUES[k]))] for k in GENERIC_VALUES if k in attributes}
     if KIND == 'matched-warm':             # the notes grow with the options: none of the world's attributes with 2 options
-        kept = rng.permutation(list(noted))[:int(rng.integers(max(1, 2 * (n_max - 2)) + 0))] if n_max > 2 else []
+        kept = rng.permutation(list(noted))[:int(rng.integers(max(1, 2 * (n_max - 2))))] if n_max > 2 else []
         noted = {k: noted[k] for k in GENERIC_VALUES if k in kept}
     if KIND == 'matched-hold':
         kept = rng.permutation(list(noted))[:int(rng.integers(len(noted) + 1))]
@@ -411,21 +410,15 @@ def by_attribute(items, answers):
 def ask(items): return generate_answers(model, processor, [images(i.image) for i in items], [i.question for i in items],
                                         max_new_tokens=tokens, batch_size=64)
 
-def matched_items(n=100, seed=5) -> list:
-    "(question, letter) of `n` fixed `matched` text MCQs over novel words, on the test scenes."
+def held_out_items(task, n:int, seed:int=5) -> list:
+    "(question, letter) of `n` fixed items of a text-only `task` over novel words, drawn on the test scenes."
     from medvlm.synth.tasks import novel_words
     rng, pool, keys = np.random.default_rng(seed), novel_words(), [k for k in GENERIC_VALUES if k != 'fill']
-    drawn = [task_mcq_matched(rng, attributes, keys=keys, words=pool)[1] for _, attributes in scenes(DATA, 'test')[:n]]
+    drawn = [task(rng, attributes, keys=keys, words=pool)[1] for _, attributes in scenes(DATA, 'test')[:n]]
     return [(asked.value, answer.value[-2]) for asked, answer in drawn]
 
-def after_items(n=200, seed=5) -> list:
-    "(question, letter) of `n` fixed `lookup-after` items over novel words."
-    from medvlm.synth.tasks import novel_words
-    rng, pool = np.random.default_rng(seed), novel_words()
-    drawn = [task_lookup_after(rng, {}, pool)[1] for _ in range(n)]
-    return [(asked.value, answer.value[-2]) for asked, answer in drawn]
-
-MATCHED = matched_items() if KIND.startswith('matched') else after_items() if KIND == 'lookup-after' else []
+MATCHED = held_out_items(task_mcq_matched, 100) if KIND.startswith('matched') else \
+    held_out_items(task_lookup_after, 200) if KIND == 'lookup-after' else []
 
 def matched_accuracy() -> float:
     answers = generate_answers(model, processor, [None] * len(MATCHED), [q for q, _ in MATCHED], max_new_tokens=80, batch_size=64)
