@@ -13,7 +13,7 @@ here does not change: keep such folders out of `models/`.)
     7     0.972    0.741            0.968         885
 
 On the sanity suite (`ship_base` on OUT): key 6 MCQ 0.948, described-only 0.220, yes/no 0.964, spread 0.033; key 7
-MCQ 0.950, described-only 0.256, yes/no 0.968, spread 0.026 — shipped as v18 (50_pretrain, last section).
+MCQ 0.950, described-only 0.256, yes/no 0.968, spread 0.026 — shipped as v18 (50_pretrain, section "Three draws, three kinds of sums").
 
     OMP_NUM_THREADS=2 .venv/bin/python benchmarks/stage_draws.py KEY OUT V14 WORLD
 
