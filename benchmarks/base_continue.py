@@ -31,6 +31,13 @@
   text MCQs 80 % of the stream, their notes growing with the options (2 growing to 6 over 60 % of the run).
 - `lookup-after`: text only, the `lookup` task turned round ('Which option says the word below?' over made-up options,
   then 'Word: blick'): the word to find comes after the options, as a description written in the answer does.
+- `checked`: describe two times in three as a structured report ('List the findings in the image.' → 'dotted fill:
+  absent; striped fill: present; red colour: present; …'): each phrase's verdict follows it, so it can only be written
+  by comparing the phrase's words with the image — the comparison the MCQ makes at each option, here asked in describe
+  for every attribute, fill's included (a report that names absent findings, as radiology reports do). `checked-fill`:
+  fill's true value and one or two false ones in every report.
+- `yesno-fill`: a diagnostic, not a recipe (it breaks the described-only rule): the base mix with half its yes/no
+  questions asked about fill. Does the MCQ on fill follow once fill's comparison is trained as yes/no?
 - `continue`: v10's own every-task mix and answers, for more steps (v10's MCQ and yes/no were still rising when its
   schedule ended).
 - `wording`: as `focus`, with every MCQ asked half the time in the open question's words ("Where is the object?" for
@@ -160,7 +167,33 @@ chance 0.29), every 750 steps; final on the usual items:
     MCQ 0.27, described-only 0.235, yes/no 0.32 (text only: the image skills go)
 The lookup turned round forms, slowly and without a plateau, where the match against a whole description does not.
 
-50_pretrain, "Where v10's MCQ fails", has the curves.
+`checked` on v18, then `checked-fill` on what it made (2026-12-07, twenty-first session, alone on the machine; 962 s
+and 2,132 s of training), probe `findings`: the verdicts right among those the base writes for 'List the findings in
+the image.' on 100 test scenes, fill's apart (n: the fill verdicts written):
+
+    cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python -u /work/main/benchmarks/base_continue.py checked 2000 5e-4 /tmp/rederive/data/generic /work/main/models/tiny-base shape,position /tmp/p21/checked-model
+    checked 2000 5e-4: MCQ 0.958 (position 0.72), described-only 0.28, lookup 0.985, yes/no 0.972
+    (probe, steps 300-1,800: fill verdicts 0.000 (n 2), 0.500, 0.485, 0.523, 0.405, 0.411 (n 109-202); other attributes' 0.624, 0.727, 0.778, 0.813, 0.811, 0.805)
+    cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python -u /work/main/benchmarks/base_continue.py checked-fill 4500 5e-4 /tmp/rederive/data/generic /tmp/p21/checked-model shape,position /tmp/p21/checked-fill-model
+    checked-fill 4500 5e-4: MCQ 0.968 (position 0.79), described-only 0.26, lookup 0.99, yes/no 0.972
+    (probe, steps 750-4,500: fill verdicts 0.621, 0.622, 0.514, 0.551, 0.441, 0.584 (n 204-277; 'absent' is right for 55-74 % of those written);
+     other attributes' 0.780, 0.873, 0.924, 0.941, 0.945, 0.953)
+After 6,500 steps of reports the base judges every trained attribute's phrase against the image (0.95) and fill's at
+chance, though it writes fill right (`attribute_readouts.py`: describe 0.973, yes/no on fill 0.540).
+
+`yesno-fill` on v18, twice (the second run on from the first's weights; 1,105 s of training each, alone), probe
+`fill_yesno`: 200 yes/no questions on fill, test scenes:
+
+    cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python -u /work/main/benchmarks/base_continue.py yesno-fill 3000 5e-4 /tmp/rederive/data/generic /work/main/models/tiny-base shape,position /tmp/p21/yesno-fill-model
+    yesno-fill 3000 5e-4: MCQ 0.952 (position 0.72), described-only 0.39 (n 200), lookup 0.99, yes/no 0.972
+    (probe, steps 750-3,000: fill yes/no 0.67, 0.885, 0.915, 0.93; described-only 0.24, 0.30, 0.35, 0.39 (n 100))
+    cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python -u /work/main/benchmarks/base_continue.py yesno-fill 3000 5e-4 /tmp/rederive/data/generic /tmp/p21/yesno-fill-model shape,position /tmp/p21/yesno-fill2-model
+    yesno-fill, 3,000 more: MCQ 0.962 (position 0.75), described-only 0.395 (n 200), lookup 0.985, yes/no 0.97
+    (probe, steps 750-3,000: fill yes/no 0.89, 0.98, 0.97, 0.97; described-only 0.46, 0.42, 0.38, 0.39 (n 100))
+Fill's comparison, once formed as yes/no (0.97), reaches its MCQ partly and stops there (about 0.40): a diagnostic only,
+since asking fill as yes/no breaks the described-only rule.
+
+50_pretrain, "Where v10's MCQ fails", has the curves; "Reports that name absent findings" has these.
 """
 import sys, re, time, dataclasses
 from pathlib import Path
@@ -304,6 +337,62 @@ def task_lookup_after(rng, attributes, words, n_max=6, **_):
     prompt = mcq_prompt(MCQItem('', None, '', "Which option says the word below?", options, letters[at])) + f"\nWord: {options[at]}"
     return False, [tasks.human(prompt, False), Turn('gpt', f"The correct answer is {letters[at]}.")]
 
+FINDINGS_INSTRUCTION = "List the findings in the image."
+
+def findings(rng, attributes) -> list:
+    """(phrase, present) checks: every attribute of the scene in random order, its true value and 6 times in 10 one false
+    value too, in random order; under `checked-fill` fill's true value and one or two false ones every time."""
+    checks = []
+    for key in rng.permutation([k for k in GENERIC_VALUES if k in attributes]):
+        truth, others = attributes[key], [v for v in GENERIC_VALUES[key] if v != attributes[key]]
+        if KIND == 'checked-fill' and key == 'fill':
+            family = [(truth, True)] + [(others[i], False) for i in rng.permutation(len(others))[:1 + rng.integers(2)]]
+            family = [family[i] for i in rng.permutation(len(family))]
+        else:
+            family = [(truth, True)] + ([(others[rng.integers(len(others))], False)] if rng.random() < 0.6 else [])
+            family = family if rng.random() < 0.5 else family[::-1]
+        checks += [(f"{value} {attribute_name(key)}", present) for value, present in family]
+    return checks
+
+def task_describe_checked(rng, attributes, **options):
+    """Two times in three a description written as a structured report ('List the findings in the image.' → 'dotted fill:
+    absent; striped fill: present; red colour: present; …'), else the world's own description. Each verdict follows its
+    phrase, so it can only be written by comparing that phrase's words with the image — the comparison the MCQ makes at
+    each option, here trained in describe for every attribute, fill's included."""
+    if rng.random() >= 2 / 3: return tasks.task_describe(rng, attributes, **options)
+    text = '; '.join(f"{phrase}: {'present' if present else 'absent'}" for phrase, present in findings(rng, attributes))
+    return True, [tasks.human(FINDINGS_INSTRUCTION), Turn('gpt', text)]
+
+def findings_accuracy(n:int=100) -> dict:
+    "Verdicts right among those the base writes for 'List the findings' on `n` test scenes, fill's apart from the rest (with n)."
+    tested = scenes(DATA, 'test')[:n]
+    answers = generate_answers(model, processor, [images(image) for image, _ in tested], [tasks.human(FINDINGS_INSTRUCTION).value] * n,
+                               max_new_tokens=110, batch_size=64)
+    got = {'fill': [], 'fill present': [], 'fill absent': [], 'other': []}
+    for (_, attributes), answer in zip(tested, answers):
+        for phrase, verdict in re.findall(r'([a-z ]+?): (present|absent)', answer):
+            key = next((k for k in GENERIC_VALUES if phrase.strip().endswith(' ' + attribute_name(k))), None)
+            if key in attributes:
+                value = phrase.strip()[:-len(attribute_name(key)) - 1]
+                right = (value == attributes[key]) == (verdict == 'present')
+                got['fill' if key == 'fill' else 'other'].append(right)
+                if key == 'fill': got['fill present' if value == attributes[key] else 'fill absent'].append(right)
+    return {k: f"{sum(v) / max(len(v), 1):.3f} (n {len(v)})" for k, v in got.items()}
+
+def task_yesno_fill(rng, attributes, keys, **options):
+    "The `yesno` task, half the time asked about fill (breaking the recipe's described-only rule: a diagnostic, never a recipe)."
+    if 'fill' in attributes and rng.random() < 0.5: return tasks.task_yesno(rng, attributes, ['fill'])
+    return tasks.task_yesno(rng, attributes, keys, **options)
+
+def fill_yesno_accuracy(n:int=200) -> float:
+    "Yes/no about fill on `n` test scenes, 'yes' half of the time."
+    from medvlm.synth.generic import generic_yesno
+    rng, tested = np.random.default_rng(11), [(image, a) for image, a in scenes(DATA, 'test') if 'fill' in a][:n]
+    asked = [generic_yesno(attributes, 'fill', rng) for _, attributes in tested]
+    answers = generate_answers(model, processor, [images(image) for image, _ in tested], [tasks.human(q).value for q, _ in asked],
+                               max_new_tokens=4, batch_size=64)
+    return sum(a.strip().lower().startswith(truth) for a, (_, truth) in zip(answers, asked)) / len(tested)
+
 WORLD_WORDS = sorted({w for k, values in GENERIC_VALUES.items() for v in [attribute_name(k), *values] for w in v.split()})
 
 def task_copy_world(rng, attributes, words, **options):
@@ -380,6 +469,12 @@ elif KIND == 'lookup-after':        # text only: the lookup with the word to fin
 elif KIND == 'matched-hold':        # `matched`'s text MCQs most of the time: the match of options against later words, formed first
     tasks.TASKS['mcq'], tasks.TASKS['matched'] = task_mcq_reasoned, task_mcq_matched
     mix, probed, tokens = {'matched': 0.6, 'mcq': 0.15, 'describe': 0.1, 'lookup': 0.1, 'yesno': 0.05}, ('mcq', 'mcq_describe_only'), 60
+elif KIND == 'yesno-fill':          # a diagnostic: fill asked as yes/no half the time; does fill's MCQ follow?
+    tasks.TASKS['yesno'] = task_yesno_fill
+    mix, probed, tokens = get_pretrain_preset('base').mix, ('mcq', 'mcq_describe_only', 'yesno'), 12
+elif KIND in ('checked', 'checked-fill'):             # describe two times in three as a structured report of findings, each phrase's verdict after it
+    tasks.TASKS['describe'] = task_describe_checked
+    mix, probed, tokens = {**get_pretrain_preset('base').mix, 'describe': 0.25, 'lookup': 0.1, 'stated': 0.07}, ('mcq', 'mcq_describe_only', 'yesno'), 12
 elif KIND == 'reason':
     tasks.TASKS['mcq'] = task_mcq_reasoned
     mix, probed, tokens = {'describe': 0.15, 'mcq': 0.35, 'yesno': 0.2, 'open': 0.1, 'lookup': 0.1, 'stated': 0.08, 'copy': 0.02}, \
@@ -426,9 +521,11 @@ def matched_accuracy() -> float:
 
 class Probe(Callback):
     def after_step(self, model, step, history):
-        if step % (750 if KIND in ('matched-hold', 'matched-warm', 'lookup-after') else 300): return
+        if step % (750 if KIND in ('matched-hold', 'matched-warm', 'lookup-after', 'checked-fill', 'yesno-fill') else 300): return
         answers = ask(probe); scores = skill_scores(probe, answers)
         if MATCHED: scores['matched_novel'] = matched_accuracy()
+        if KIND.startswith('checked'): scores['findings'] = findings_accuracy()
+        if KIND == 'yesno-fill': scores['fill_yesno'] = fill_yesno_accuracy()
         model.train()
         print(step, history[-1]['loss'] if history else None, scores, by_attribute(probe, answers), flush=True)
 
