@@ -181,7 +181,7 @@ the image.' on 100 test scenes, fill's apart (n: the fill verdicts written):
 After 6,500 steps of reports the base judges every trained attribute's phrase against the image (0.95) and fill's at
 chance, though it writes fill right (`attribute_readouts.py`: describe 0.973, yes/no on fill 0.540).
 
-`yesno-fill` on v18, twice (the second run on from the first's weights; 1,105 s of training each, alone), probe
+`yesno-fill` on v18, twice (the second run on from the first's weights; 1,105 s and 1,034 s of training, alone), probe
 `fill_yesno`: 200 yes/no questions on fill, test scenes:
 
     cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python -u /work/main/benchmarks/base_continue.py yesno-fill 3000 5e-4 /tmp/rederive/data/generic /work/main/models/tiny-base shape,position /tmp/p21/yesno-fill-model
