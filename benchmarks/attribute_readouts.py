@@ -22,7 +22,7 @@ import sys, torch
 import numpy as np
 from pathlib import Path
 from transformers import AutoProcessor, LlavaForConditionalGeneration
-from medvlm.synth.tasks import human
+from medvlm.synth.tasks import human, SkillItem, score_item
 from medvlm.synth.generic import GENERIC_VALUES, generic_yesno
 from medvlm.base.pretrain import ImageCache, scenes
 from medvlm.base.sanity import share_interval
@@ -47,6 +47,6 @@ for key in GENERIC_VALUES:
     stated = [f"{attributes[key]} {attribute_name(key)}" in text for (_, attributes), text in having]
     asked = [generic_yesno(attributes, key, rng) for (_, attributes), _ in having]
     answers = ask([scene for scene, _ in having], [q for q, _ in asked], 4)
-    right = [a.strip().lower().startswith(truth) for a, (_, truth) in zip(answers, asked)]
+    right = [score_item(SkillItem('yesno', '', '', truth), answer)[0] == 1 for answer, (_, truth) in zip(answers, asked)]   # as the sanity suite scores
     print(f"{attribute_name(key)}: describe {share(stated)}; yes/no {share(right)}", flush=True)
 print('e.g.', descriptions[:2])

@@ -385,13 +385,12 @@ def task_yesno_fill(rng, attributes, keys, **options):
     return tasks.task_yesno(rng, attributes, keys, **options)
 
 def fill_yesno_accuracy(n:int=200) -> float:
-    "Yes/no about fill on `n` test scenes, 'yes' half of the time."
+    "Yes/no about fill on `n` test scenes, 'yes' half of the time, scored as the sanity suite scores yes/no."
     from medvlm.synth.generic import generic_yesno
     rng, tested = np.random.default_rng(11), [(image, a) for image, a in scenes(DATA, 'test') if 'fill' in a][:n]
-    asked = [generic_yesno(attributes, 'fill', rng) for _, attributes in tested]
-    answers = generate_answers(model, processor, [images(image) for image, _ in tested], [tasks.human(q).value for q, _ in asked],
-                               max_new_tokens=4, batch_size=64)
-    return sum(a.strip().lower().startswith(truth) for a, (_, truth) in zip(answers, asked)) / len(tested)
+    items = [tasks.SkillItem('yesno', image, tasks.human(question).value, truth, chance=0.5)
+             for image, attributes in tested for question, truth in [generic_yesno(attributes, 'fill', rng)]]
+    return skill_scores(items, ask(items))['yesno']
 
 WORLD_WORDS = sorted({w for k, values in GENERIC_VALUES.items() for v in [attribute_name(k), *values] for w in v.split()})
 
