@@ -37,9 +37,9 @@ from transformers import AutoProcessor, LlavaForConditionalGeneration
 from medvlm.base.pretrain import ImageCache, scenes
 from medvlm.base.sanity import sanity_items, share_interval
 from medvlm.core.records import IMAGE_TOKEN
-from medvlm.data.benchmarks import letters_for, parse_answer_letter
 from medvlm.model.collate import generate_answers
 from medvlm.synth.generic import describe_generic
+from medvlm.synth.tasks import score_item
 from forced_answers import continue_answers
 
 
@@ -50,11 +50,11 @@ def forced_letters(model, processor, items, images, prefixes) -> list:
 
 
 def report(name, items, answers):
-    letters = [parse_answer_letter(a, letters_for(i.options)) for a, i in zip(answers, items)]
-    correct = sum(l == i.answer for l, i in zip(letters, items))
+    scored = [score_item(i, a) for i, a in zip(items, answers)]     # (right, parsed), as the sanity suite scores MCQs
+    correct = int(sum(right for right, _ in scored))
     low, high = share_interval(correct, len(items))
     print(f"{name:28s} n {len(items)}  accuracy {correct / len(items):.3f} [{low:.3f}, {high:.3f}]  chance "
-          f"{np.mean([1 / i.options for i in items]):.3f}  parse {np.mean([l is not None for l in letters]):.3f}", flush=True)
+          f"{np.mean([1 / i.options for i in items]):.3f}  parse {np.mean([parsed for _, parsed in scored]):.3f}", flush=True)
 
 
 if __name__ == '__main__':
