@@ -14,18 +14,36 @@ the mean 1/n, always-A scores as chance since the answer letter is uniform), MCQ
 families' words in the base's own family descriptions (100 scenes), and the sanity suite's MCQ and described-only
 (fill) items (100 each). At the end the same on more items. 95 % Wilson intervals.
 
+FORM: `direct` answers the family MCQs as the paper does ("The correct answer is B."); `chain` through the asked family's
+phrase ("the treest is reihoon. The correct answer is B."); `chain+` as `chain`, with 8 % of the stream text-only MCQs
+over a fresh made-up name stated first ("The zorp is blick.") answered through the same chain, so the first link (copy
+the asked name) is trained over any name. `family_links.py` reads the chained bases link by link.
+
     cd /tmp && OMP_NUM_THREADS=2 /work/main/.venv/bin/python -u /work/main/benchmarks/families_probe.py FORM FAMILIES STEPS LR WORLD MODEL [OUT]
+
+2026-12-07 (twenty-second session), world /tmp/rederive/data/generic (`medvlm synth generic`), from v18, alone on this
+2-core machine; final figures on 400 items (sanity MCQ and described-only on 400 each):
+    families_probe.py direct 48 4000 5e-4 … /tmp/p22/fam48-model         (1,176 s of training)
+        held-out families MCQ 0.357 [0.312, 0.406] (chance 0.387, always-A 0.383); trained families 0.695 [0.648, 0.738]
+        held-out words right in its own family descriptions 1.000 (n 64); MCQ 0.958, described-only 0.278
+        (every 500 steps: held-out 0.35, 0.35, 0.32, 0.37, 0.35, 0.29, 0.33, 0.33; trained 0.47 -> 0.70)
+    families_probe.py chain 48 4000 5e-4 … /tmp/p22/chain48-model         (1,175 s)
+        held-out 0.330 [0.286, 0.378]; trained 0.828 [0.787, 0.861]; held-out described 1.000 (n 41); MCQ 0.948, described-only 0.260
+    families_probe.py chain+ 48 5000 5e-4 … /tmp/p22/chainplus48-model    (1,570 s)
+        held-out 0.362 [0.317, 0.411]; trained 0.795 [0.753, 0.832]; held-out described 0.857 (n 42); MCQ 0.950, described-only 0.263
 """
 import sys, re, time, dataclasses
 from pathlib import Path
 import numpy as np
+sys.path.insert(0, str(Path(__file__).parent))
+import families
+from families import FAMILY_INSTRUCTION, make_families, family_mcq, family_items, wilson
 import torch
 from transformers import AutoProcessor, LlavaForConditionalGeneration
 import medvlm.synth.tasks as tasks
-from medvlm.synth.tasks import SkillItem, mcq_turns, human, score_item, word_pool, world_words, train_words, novel_words, core_words
+from medvlm.synth.tasks import mcq_turns, human, score_item
 from medvlm.core.records import Turn
 from medvlm.data.benchmarks import letters_for, parse_answer_letter
-from medvlm.synth.generic import GENERIC_VALUES
 from medvlm.base.pretrain import SkillStream, get_pretrain_preset, ImageCache, scenes, skill_scores
 from medvlm.base.sanity import sanity_items
 from medvlm.model.collate import ChatCollator, generate_answers
@@ -33,33 +51,12 @@ from medvlm.model.train import TrainConfig, train, Callback
 
 FORM, FAMILIES, STEPS, LR, DATA = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), Path(sys.argv[5])
 MODEL = sys.argv[6] if len(sys.argv) > 6 else '/work/main/models/tiny-base'
-assert FORM in ('direct', 'chain'), f"FORM is 'direct' or 'chain', not {FORM!r}"
+assert FORM in ('direct', 'chain', 'chain+'), f"FORM is 'direct', 'chain' or 'chain+', not {FORM!r}"
 torch.set_num_threads(2)
-FAMILY_WORDS_SEED = 5005
-FAMILY_INSTRUCTION = "Describe the image in family words."
-
-def make_families(count:int, seed:int=FAMILY_WORDS_SEED) -> list:
-    "[{name, key, groups: {value: word}, words: [word per group], held_out}]: `count` families over the trained attributes."
-    rng = np.random.default_rng(seed)
-    pool = iter(word_pool(seed, count * 6, world_words() | set(train_words()) | set(novel_words()) | set(core_words())))
-    keys = [k for k in GENERIC_VALUES if k != 'fill']
-    families = []
-    for f in range(count):
-        key = keys[f % len(keys)]
-        values = [GENERIC_VALUES[key][i] for i in rng.permutation(len(GENERIC_VALUES[key]))]
-        g = int(rng.integers(2, min(4, len(values)) + 1))
-        cuts = sorted(rng.choice(np.arange(1, len(values)), g - 1, replace=False)) if g > 1 else []
-        groups = np.split(np.array(values, dtype=object), cuts)
-        words = [next(pool) for _ in groups]
-        families.append({'name': next(pool), 'key': key, 'words': words, 'held_out': f % 4 == 3,
-                         'groups': {v: w for w, group in zip(words, groups) for v in group}})
-    return families
-
 FAMILY_LIST = make_families(FAMILIES)
+CHAIN = FORM.startswith('chain')
 
-def present(attributes, held_out=None) -> list:
-    "The families the scene has a value for (only the held-out ones, or only the trained ones, when `held_out` is given)."
-    return [f for f in FAMILY_LIST if f['key'] in attributes and (held_out is None or f['held_out'] == held_out)]
+def present(attributes, held_out=None) -> list: return families.present(FAMILY_LIST, attributes, held_out)
 
 def task_family_describe(rng, attributes, **_):
     "'Describe the image in family words.' → up to five families the scene has, held-out ones included, name first."
@@ -67,18 +64,9 @@ def task_family_describe(rng, attributes, **_):
     picked = [found[i] for i in rng.permutation(len(found))[:5]]
     return True, [human(FAMILY_INSTRUCTION), Turn('gpt', ', '.join(f"the {f['name']} is {f['groups'][attributes[f['key']]]}" for f in picked))]
 
-def family_mcq(rng, attributes, family) -> tuple:
-    "(turns, letter, option count): the paper's MCQ on `family`, every group word an option, shuffled."
-    options = [family['words'][i] for i in rng.permutation(len(family['words']))]
-    truth = family['groups'][attributes[family['key']]]
-    at = options.index(truth)
-    turns = mcq_turns(f"What is the {family['name']}?", options, at)
-    if FORM == 'chain': turns[1] = Turn('gpt', f"the {family['name']} is {truth}. {turns[1].value}")
-    return turns, letters_for(len(options))[at], len(options)
-
 def task_family_mcq(rng, attributes, **_):
     found = present(attributes, False)
-    return True, family_mcq(rng, attributes, found[rng.integers(len(found))])[0]
+    return True, family_mcq(rng, attributes, found[rng.integers(len(found))], CHAIN)[0]
 
 def task_family_yesno(rng, attributes, **_):
     found = present(attributes, False)
@@ -92,26 +80,22 @@ def task_family_open(rng, attributes, **_):
     family = found[rng.integers(len(found))]
     return True, [human(f"What is the {family['name']}?"), Turn('gpt', family['groups'][attributes[family['key']]])]
 
-tasks.TASKS.update({'fam-describe': task_family_describe, 'fam-mcq': task_family_mcq, 'fam-yesno': task_family_yesno,
+def task_stated_chain(rng, attributes, words, n_max=6, **_):
+    "Text only: a made-up name's value stated, then the paper's MCQ on it answered through the chain ('the zorp is blick. The correct answer is B.')."
+    n = int(rng.integers(2, n_max + 1))
+    name, options = tasks.phrase(rng, words, 1), tasks.distinct_phrases(rng, words, n, 1)
+    at = int(rng.integers(n))
+    turns = mcq_turns(f"What is the {name}?", options, at, False, f"The {name} is {options[at]}.\n")
+    return False, [turns[0], Turn('gpt', f"the {name} is {options[at]}. {turns[1].value}")]
+
+tasks.TASKS.update({'stated-chain': task_stated_chain, 'fam-describe': task_family_describe, 'fam-mcq': task_family_mcq, 'fam-yesno': task_family_yesno,
                     'fam-open': task_family_open})
 base = get_pretrain_preset('base')
 mix = {**{k: v * 0.5 for k, v in base.values_mix.items()}, 'fam-describe': 0.2, 'fam-mcq': 0.17, 'fam-yesno': 0.08, 'fam-open': 0.05}
+if FORM == 'chain+':   # the chain's links over fresh made-up names: copy the asked name, match the written word against the options
+    mix = {**{k: v * 0.5 for k, v in base.values_mix.items()}, 'fam-describe': 0.18, 'fam-mcq': 0.15, 'fam-yesno': 0.06, 'fam-open': 0.03,
+           'stated-chain': 0.08}
 preset = dataclasses.replace(base, steps=STEPS, mix=mix)
-
-def family_items(held_out:bool, n:int, seed:int) -> list:
-    "`n` MCQ SkillItems on the test scenes about held-out (or trained) families."
-    rng, items = np.random.default_rng(seed), []
-    for image, attributes in scenes(DATA, 'test'):
-        found = present(attributes, held_out)
-        if not found: continue
-        turns, letter, count = family_mcq(rng, attributes, found[rng.integers(len(found))])
-        items.append(SkillItem('mcq', image, turns[0].value, letter, count, 1 / count))
-        if len(items) == n: break
-    return items
-
-def wilson(k:float, n:int, z:float=1.96) -> str:
-    p = k / n; centre = (p + z * z / (2 * n)) / (1 + z * z / n); half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return f"{p:.3f} [{centre - half:.3f}, {centre + half:.3f}] (n {n})"
 
 def mcq_line(items, answers) -> str:
     scores = [score_item(i, a)[0] for i, a in zip(items, answers)]
@@ -134,10 +118,10 @@ for p in model.model.vision_tower.parameters(): p.requires_grad_(False)
 images = ImageCache(DATA)
 stream = SkillStream(scenes(DATA, 'train'), images, preset, 11, 'full')
 suite = sanity_items(DATA, ('fill',), 500, 0)
-HELD, TRAINED = family_items(True, 400, 1), family_items(False, 400, 2)
+HELD, TRAINED = (family_items(FAMILY_LIST, scenes(DATA, 'test'), held_out, 400, seed) for held_out, seed in ((True, 1), (False, 2)))
 
 def ask(items): return generate_answers(model, processor, [images(i.image) for i in items], [i.question for i in items],
-                                        max_new_tokens=32 if FORM == 'chain' else 12, batch_size=64)
+                                        max_new_tokens=32 if CHAIN else 12, batch_size=64)
 
 def chain_links(items, answers) -> str:
     "Under `chain`: the word the answer writes right, and the letter the one that says the written word."
@@ -158,7 +142,7 @@ def report(n:int, label:str):
     a, b, c = answers[:len(held)], answers[len(held):len(held) + len(trained)], answers[len(held) + len(trained):]
     print(label, '| held-out families MCQ', mcq_line(held, a), '| trained families MCQ', mcq_line(trained, b), '|',
           skill_scores(world, c), '| family words described:', described_words(), flush=True)
-    if FORM == 'chain': print('   chain, held-out:', chain_links(held, a), '| trained:', chain_links(trained, b), flush=True)
+    if CHAIN: print('   chain, held-out:', chain_links(held, a), '| trained:', chain_links(trained, b), flush=True)
     model.train()
 
 class Probe(Callback):
@@ -172,4 +156,5 @@ train(model, stream, ChatCollator(processor), TrainConfig(epochs=1, batch_size=3
       log_every=100, shuffle=False), out=None, progress=False, callbacks=[Probe()])
 print('train s', round(time.time() - started), flush=True)
 report(400, 'final')
+for item, answer in zip(HELD[:6], ask(HELD[:6])): print('held-out:', item.question.splitlines()[1:], item.answer, '|', answer)
 if len(sys.argv) > 7: model.save_pretrained(sys.argv[7]); processor.save_pretrained(sys.argv[7])
