@@ -54,5 +54,6 @@ def family_items(families:list, scene_list:list, held_out:bool, n:int, seed:int)
 
 def wilson(k:float, n:int, z:float=1.96) -> str:
     "k/n with its 95 % Wilson interval and n."
+    if n == 0: return "– (n 0)"
     p = k / n; centre = (p + z * z / (2 * n)) / (1 + z * z / n); half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return f"{p:.3f} [{centre - half:.3f}, {centre + half:.3f}] (n {n})"

@@ -31,6 +31,9 @@ the asked name) is trained over any name. `family_links.py` reads the chained ba
         held-out 0.330 [0.286, 0.378]; trained 0.828 [0.787, 0.861]; held-out described 1.000 (n 41); MCQ 0.948, described-only 0.260
     families_probe.py chain+ 48 5000 5e-4 … /tmp/p22/chainplus48-model    (1,570 s)
         held-out 0.362 [0.317, 0.411]; trained 0.795 [0.753, 0.832]; held-out described 0.857 (n 42); MCQ 0.950, described-only 0.263
+    families_probe.py chain+ 192 5000 5e-4 … /tmp/p22/chainplus192-model  (1,612 s; 48 families held out)
+        held-out 0.420 [0.373, 0.469] (chance 0.409); trained 0.545 [0.496, 0.593] (chance 0.371); held-out described 0.987 (n 150)
+        chained answers with the asked name and its right word: held-out 0.573, trained 0.770; MCQ 0.943, described-only 0.250
 """
 import sys, re, time, dataclasses
 from pathlib import Path
@@ -111,7 +114,7 @@ def described_words(n:int=100) -> str:
         for name, word in re.findall(r'the (\w+) is (\w+)', answer):
             f = by_name.get(name)
             if f and f['key'] in attributes: got[f['held_out']].append(word == f['groups'][attributes[f['key']]])
-    return f"held-out {wilson(sum(got[True]), max(len(got[True]), 1))}, trained {wilson(sum(got[False]), max(len(got[False]), 1))}"
+    return f"held-out {wilson(sum(got[True]), len(got[True]))}, trained {wilson(sum(got[False]), len(got[False]))}"
 
 model, processor = LlavaForConditionalGeneration.from_pretrained(MODEL), AutoProcessor.from_pretrained(MODEL)
 for p in model.model.vision_tower.parameters(): p.requires_grad_(False)
@@ -134,7 +137,7 @@ def chain_links(items, answers) -> str:
         words.append(bool(written) and written.group(1) == truth)
         if written and written.group(1) in options.values():
             letters.append(parse_answer_letter(answer, letters_for(item.options)) == {v: k for k, v in options.items()}[written.group(1)])
-    return f"word {wilson(sum(words), len(words))}, letter follows the word {wilson(sum(letters), max(len(letters), 1))}"
+    return f"word {wilson(sum(words), len(words))}, letter follows the word {wilson(sum(letters), len(letters))}"
 
 def report(n:int, label:str):
     held, trained, world = HELD[:n], TRAINED[:n], suite['mcq'][:n] + suite['mcq_describe_only'][:n]

@@ -14,6 +14,8 @@ And the MCQ answered with only link 1 forced: what the chain would score if the 
     chain48-model           0.000    0.675    0.485                 0.520                   0.500 [0.431, 0.569]
     chainplus48-model       0.025    0.715    0.440                 0.515                   0.430 [0.363, 0.499]
     chainplus48, trained    1.000    0.975    0.790                 0.315                   0.780
+    chainplus192-model      0.830    0.625    0.440                 0.420                   0.415 [0.349, 0.484]  (192 families, chance 0.402)
+    chainplus192, trained   1.000    0.745    0.530                 0.310                   0.520 [0.451, 0.588]  (chance 0.370)
 Unforced, a held-out family is answered through a trained family's name ("the kesnoo is kroomaish. …").
 """
 import re, sys
