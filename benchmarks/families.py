@@ -2,7 +2,9 @@
 takes one trained attribute of the generic world (never fill), splits its values into 2-4 groups and names the family
 and each group with made-up words ("the glorb is teem" = the colour is red or orange). Every fourth family is held out:
 only ever described."""
+import re
 import numpy as np
+from medvlm.base.sanity import share_interval
 from medvlm.core.records import Turn
 from medvlm.data.benchmarks import letters_for
 from medvlm.synth.generic import GENERIC_VALUES
@@ -52,8 +54,16 @@ def family_items(families:list, scene_list:list, held_out:bool, n:int, seed:int)
         if len(items) == n: break
     return items
 
-def wilson(k:float, n:int, z:float=1.96) -> str:
-    "k/n with its 95 % Wilson interval and n."
+def options_of(item) -> dict:
+    "{letter: word} of a family MCQ item."
+    return dict(re.findall(r'^([A-F])\. (\w+)$', item.question, re.M))
+
+def name_of(item) -> str:
+    "The family a family MCQ item asks about."
+    return re.search(r'What is the (\w+)\?', item.question).group(1)
+
+def wilson(k:float, n:int) -> str:
+    "k/n with its 95 % Wilson interval (the sanity report's `share_interval`) and n."
     if n == 0: return "– (n 0)"
-    p = k / n; centre = (p + z * z / (2 * n)) / (1 + z * z / n); half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return f"{p:.3f} [{centre - half:.3f}, {centre + half:.3f}] (n {n})"
+    low, high = share_interval(k, n)
+    return f"{k / n:.3f} [{low:.3f}, {high:.3f}] (n {n})"

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 import families
-from families import FAMILY_INSTRUCTION, make_families, family_mcq, family_items, wilson
+from families import FAMILY_INSTRUCTION, make_families, family_mcq, family_items, name_of, options_of, wilson
 import torch
 from transformers import AutoProcessor, LlavaForConditionalGeneration
 import medvlm.synth.tasks as tasks
@@ -130,9 +130,7 @@ def chain_links(items, answers) -> str:
     "Under `chain`: the word the answer writes right, and the letter the one that says the written word."
     words, letters = [], []
     for item, answer in zip(items, answers):
-        name = re.search(r'What is the (\w+)\?', item.question).group(1)
-        written = re.search(rf'the {name} is (\w+)', answer)
-        options = dict(re.findall(r'^([A-F])\. (\w+)$', item.question, re.M))
+        written, options = re.search(rf'the {name_of(item)} is (\w+)', answer), options_of(item)
         truth = options[item.answer]
         words.append(bool(written) and written.group(1) == truth)
         if written and written.group(1) in options.values():

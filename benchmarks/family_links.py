@@ -18,13 +18,13 @@ And the MCQ answered with only link 1 forced: what the chain would score if the 
     chainplus192, trained   1.000    0.745    0.530                 0.310                   0.520 [0.451, 0.588]  (chance 0.370)
 Unforced, a held-out family is answered through a trained family's name ("the kesnoo is kroomaish. …").
 """
-import re, sys
+import sys
 from pathlib import Path
 import numpy as np
 import torch
 from transformers import AutoProcessor, LlavaForConditionalGeneration
 sys.path.insert(0, str(Path(__file__).parent))
-from families import make_families, family_items, wilson
+from families import make_families, family_items, name_of, options_of, wilson
 from forced_answers import continue_answers
 from medvlm.base.pretrain import ImageCache, scenes
 from medvlm.data.benchmarks import parse_answer_letter, letters_for
@@ -35,10 +35,6 @@ torch.set_num_threads(2)
 model, processor = LlavaForConditionalGeneration.from_pretrained(model_dir).eval(), AutoProcessor.from_pretrained(model_dir)
 images, families = ImageCache(data), make_families(count)
 
-def options_of(item) -> dict: return dict(re.findall(r'^([A-F])\. (\w+)$', item.question, re.M))
-
-def name_of(item) -> str: return re.search(r'What is the (\w+)\?', item.question).group(1)
-
 def continued(items, prefixes, tokens=24) -> list:
     return continue_answers(model, processor, [i.question for i in items], [images(i.image) for i in items], prefixes, tokens)
 
@@ -47,16 +43,15 @@ for held_out, seed in ((True, 1), (False, 2)):
     rng = np.random.default_rng(0)
     own = continued(items, [''] * len(items), 32)
     named = [a.startswith(f"the {name_of(i)} is") for i, a in zip(items, own)]
-    values = continued(items, [f"the {name_of(i)} is" for i in items], 4)
+    after_name = continued(items, [f"the {name_of(i)} is" for i in items], 24)
     truths = [options_of(i)[i.answer] for i in items]
-    value_right = [(v.split() or [''])[0].strip('.,') == t for v, t in zip(values, truths)]
+    value_right = [(v.split() or [''])[0].strip('.,') == t for v, t in zip(after_name, truths)]
     true_letters = continued(items, [f"the {name_of(i)} is {t}. The correct answer is" for i, t in zip(items, truths)], 4)
     letter_right = [parse_answer_letter('The correct answer is' + a, letters_for(i.options)) == i.answer for i, a in zip(items, true_letters)]
     false_words = [[w for w in options_of(i).values() if w != t][rng.integers(i.options - 1)] for i, t in zip(items, truths)]
     false_letters = continued(items, [f"the {name_of(i)} is {w}. The correct answer is" for i, w in zip(items, false_words)], 4)
     follows = [parse_answer_letter('The correct answer is' + a, letters_for(i.options)) == {v: k for k, v in options_of(i).items()}[w]
                for i, a, w in zip(items, false_letters, false_words)]
-    after_name = continued(items, [f"the {name_of(i)} is" for i in items], 24)
     forced_mcq = [parse_answer_letter(a, letters_for(i.options)) == i.answer for i, a in zip(items, after_name)]
     print('held-out' if held_out else 'trained', 'families, chance', f"{np.mean([i.chance for i in items]):.3f}:")
     print('  1 name copied      ', wilson(sum(named), len(items)), '| e.g.', own[:3])
