@@ -16,6 +16,8 @@ And the MCQ answered with only link 1 forced: what the chain would score if the 
     chainplus48, trained    1.000    0.975    0.790                 0.315                   0.780
     chainplus192-model      0.830    0.625    0.440                 0.420                   0.415 [0.349, 0.484]  (192 families, chance 0.402)
     chainplus192, trained   1.000    0.745    0.530                 0.310                   0.520 [0.451, 0.588]  (chance 0.370)
+    chainplus192b-model     0.865    0.840    0.465                 0.545                   0.440 [0.373, 0.509]  (10,000 steps)
+    chainplus192b, trained  1.000    0.935    0.630                 0.445                   0.625 [0.556, 0.689]
 Unforced, a held-out family is answered through a trained family's name ("the kesnoo is kroomaish. …").
 """
 import sys
