@@ -58,6 +58,10 @@ def options_of(item) -> dict:
     "{letter: word} of a family MCQ item."
     return dict(re.findall(r'^([A-F])\. (\w+)$', item.question, re.M))
 
+def letter_of(item, word:str) -> str:
+    "The letter of the option of a family MCQ item that says `word`."
+    return {v: k for k, v in options_of(item).items()}[word]
+
 def name_of(item) -> str:
     "The family a family MCQ item asks about."
     return re.search(r'What is the (\w+)\?', item.question).group(1)

@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 import families
-from families import FAMILY_INSTRUCTION, make_families, family_mcq, family_items, name_of, options_of, wilson
+from families import FAMILY_INSTRUCTION, make_families, family_mcq, family_items, letter_of, name_of, options_of, wilson
 import torch
 from transformers import AutoProcessor, LlavaForConditionalGeneration
 import medvlm.synth.tasks as tasks
@@ -104,13 +104,13 @@ if FORM == 'chain+':   # the chain's links over fresh made-up names: copy the as
 preset = dataclasses.replace(base, steps=STEPS, mix=mix)
 
 def mcq_line(items, answers) -> str:
-    scores = [score_item(i, a)[0] for i, a in zip(items, answers)]
+    scored = [score_item(i, a) for i, a in zip(items, answers)]
     always_a = np.mean([i.answer == 'A' for i in items])
-    return f"{wilson(sum(scores), len(scores))}, chance {np.mean([i.chance for i in items]):.3f}, always-A {always_a:.3f}, parse {np.mean([score_item(i, a)[1] for i, a in zip(items, answers)]):.3f}"
+    return f"{wilson(sum(s for s, _ in scored), len(scored))}, chance {np.mean([i.chance for i in items]):.3f}, always-A {always_a:.3f}, parse {np.mean([p for _, p in scored]):.3f}"
 
 def described_words(n:int=100) -> str:
     "Held-out (and trained) families' words right in the base's own family descriptions of `n` test scenes."
-    tested = scenes(DATA, 'test')[:n]
+    tested = TEST_SCENES[:n]
     answers = generate_answers(model, processor, [images(i) for i, _ in tested], [human(FAMILY_INSTRUCTION).value] * n, max_new_tokens=60, batch_size=64)
     by_name, got = {f['name']: f for f in FAMILY_LIST}, {True: [], False: []}
     for (_, attributes), answer in zip(tested, answers):
@@ -124,7 +124,8 @@ for p in model.model.vision_tower.parameters(): p.requires_grad_(False)
 images = ImageCache(DATA)
 stream = SkillStream(scenes(DATA, 'train'), images, preset, 11, 'full')
 suite = sanity_items(DATA, ('fill',), 500, 0)
-HELD, TRAINED = (family_items(FAMILY_LIST, scenes(DATA, 'test'), held_out, 400, seed) for held_out, seed in ((True, 1), (False, 2)))
+TEST_SCENES = scenes(DATA, 'test')   # read once: every probe uses them
+HELD, TRAINED = (family_items(FAMILY_LIST, TEST_SCENES, held_out, 400, seed) for held_out, seed in ((True, 1), (False, 2)))
 
 def ask(items): return generate_answers(model, processor, [images(i.image) for i in items], [i.question for i in items],
                                         max_new_tokens=32 if CHAIN else 12, batch_size=64)
@@ -137,7 +138,7 @@ def chain_links(items, answers) -> str:
         truth = options[item.answer]
         words.append(bool(written) and written.group(1) == truth)
         if written and written.group(1) in options.values():
-            letters.append(parse_answer_letter(answer, letters_for(item.options)) == {v: k for k, v in options.items()}[written.group(1)])
+            letters.append(parse_answer_letter(answer, letters_for(item.options)) == letter_of(item, written.group(1)))
     return f"word {wilson(sum(words), len(words))}, letter follows the word {wilson(sum(letters), len(letters))}"
 
 def report(n:int, label:str):

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from transformers import AutoProcessor, LlavaForConditionalGeneration
 sys.path.insert(0, str(Path(__file__).parent))
-from families import make_families, family_items, name_of, options_of, wilson
+from families import make_families, family_items, letter_of, name_of, options_of, wilson
 from forced_answers import continue_answers
 from medvlm.base.pretrain import ImageCache, scenes
 from medvlm.data.benchmarks import parse_answer_letter, letters_for
@@ -52,7 +52,7 @@ for held_out, seed in ((True, 1), (False, 2)):
     letter_right = [parse_answer_letter('The correct answer is' + a, letters_for(i.options)) == i.answer for i, a in zip(items, true_letters)]
     false_words = [[w for w in options_of(i).values() if w != t][rng.integers(i.options - 1)] for i, t in zip(items, truths)]
     false_letters = continued(items, [f"the {name_of(i)} is {w}. The correct answer is" for i, w in zip(items, false_words)], 4)
-    follows = [parse_answer_letter('The correct answer is' + a, letters_for(i.options)) == {v: k for k, v in options_of(i).items()}[w]
+    follows = [parse_answer_letter('The correct answer is' + a, letters_for(i.options)) == letter_of(i, w)
                for i, a, w in zip(items, false_letters, false_words)]
     forced_mcq = [parse_answer_letter(a, letters_for(i.options)) == i.answer for i, a in zip(items, after_name)]
     print('held-out' if held_out else 'trained', 'families, chance', f"{np.mean([i.chance for i in items]):.3f}:")
