@@ -27,6 +27,16 @@ promises to repeat on every x86 CPU (COMPATIBLE, SSE2 without approximate recipr
 which no recipe of the base's size can spend within 90 minutes; whether it does repeat on another CPU is what its
 digest is for (run the same line there). This script, rerun with the portable settings beside `make test`, printed the
 same figures and digest (532 s and 482 s for the two parts with the cores shared).
+
+2026-12-07 (twenty-third session; AMD EPYC with AVX2 only, two threads, alone), STEPS 400 (seconds: vision, warm-up):
+
+    run                                                     position  loss 300   loss 400   seconds       digest
+    as the machine is (AVX2)                                  0.7562  3.016193   2.633224    80.4, 119.4  d1206f0b4148d9ea
+    ATEN avx2, MKL_CBWR=AVX2, ONEDNN_MAX_CPU_ISA=AVX2         0.7044  3.016193   2.633224    79.2, 119.5  4c43e3786b9c03cd
+    portable: ATEN avx2, MKL_CBWR=COMPATIBLE, NO_MKLDNN=1     0.6641  3.016197   2.625845   176.1, 286.6  1d2fb52d612139df
+
+The portable run repeats the AVX-512 machine's digest byte for byte; the AVX2-held run its six figures (its digest
+was not recorded there), at no cost on either machine.
 """
 import sys, os, time, hashlib, torch
 from pathlib import Path
