@@ -16,6 +16,9 @@ its hold may need more or fewer steps (50_pretrain, "Three draws, three kinds of
     warm 0.311 s a step (shipped run 0.158), hold 0.321 (0.170), full 0.428 (0.248), focus 0.381 (0.559),
     refocus 0.369 (0.401), values 0.355 (0.319); vision 136 s (47); 34 checks 37 s
     total projected 10,136 s (168.9 min) against the shipped run's 7,269 s (121.1 min): 1.39x, 1.88 of the budget
+
+The vision figure counts the images' preparation once per epoch, which the stage does once: the whole stage, with the
+tokenizer, took 80 s here in `numerics.py`, so the total is about a minute high.
 """
 import argparse, json, time
 from pathlib import Path
