@@ -9,7 +9,8 @@ count 2-5) every EVERY warm-up steps and at every hold check, then one JSON line
 
 OUT is a fresh folder (the run's work folder is OUT/base.work); WORLD the generic world. Under the pinned path the run
 is meant to repeat its sums on another machine of these kinds, so a warm-up that forms the lookup early is one a next
-recipe can keep (its weights digest is printed to check that). The shipped recipe: WARM 10,000, HOLD 9,000 (its
+recipe can keep (a digest of its trainable weights at the hold's end is printed to check that: the frozen vision
+tower is left out, so it is not `numerics.py`'s digest of every weight). The shipped recipe: WARM 10,000, HOLD 9,000 (its
 lookup passed the hold's 0.90 at step 13,500, on another path).
 
 2026-12-07 (twenty-third session; AMD EPYC, AVX2 only, two threads, alone): WARM 5000 HOLD 4000 EVERY 1000, 2,830 s in
@@ -19,7 +20,7 @@ all (vision stage and tokenizer included). Lookup over the check words (2/3/4/5 
              5,000 0.575 (0.94/0.56/0.48/0.32)
     hold     5,500 0.620   6,000 0.600   6,500 0.605   7,000 0.625   7,500 0.745   8,000 0.850
              8,500 0.895   9,000 0.915 (0.98/0.96/0.88/0.84; the hold's bar, 0.90, met at its cap)
-    weights digest at step 9,000: 363cca8a3f78e216
+    digest of the trainable weights at step 9,000: 363cca8a3f78e216
 """
 import hashlib, json, os, sys, time
 from dataclasses import replace
@@ -37,7 +38,9 @@ PINNED = {'ATEN_CPU_CAPABILITY': 'avx2', 'MKL_CBWR': 'AVX2', 'ONEDNN_MAX_CPU_ISA
 class WarmChecks(Callback):
     "The hold's lookup check every `every` warm-up steps; ends the run as the every-task stage starts (its third stage)."
     def __init__(self, every:int, work:Path, preset):
-        self.every, self.work, self.preset, self.starts, self.points, self.gate = every, work, preset, 0, [], None
+        self.every, self.work, self.preset, self.starts, self.gate = every, work, preset, 0, None
+    @property
+    def points(self) -> list: return self.gate.points if self.gate else []
     def before_forward(self, model, step):
         if step: return
         self.starts += 1
@@ -48,7 +51,6 @@ class WarmChecks(Callback):
             processor = AutoProcessor.from_pretrained(self.work/'stage1')
             self.gate = LookupGate(1, 2.0, lookup_checks(check_words(), self.preset.hold_items), processor)
         self.gate.after_step(model, step, history)
-        self.points.append(self.gate.points[-1])
         print('warm-up', self.gate.points[-1], f"loss {history[-1]['loss']:.4f}" if history else '', flush=True)
 
 
